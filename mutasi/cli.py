@@ -1,0 +1,24 @@
+"""The ``mutasi`` command line. Each pipeline stage registers its commands here."""
+
+from __future__ import annotations
+
+import typer
+
+from features.inspect_cli import features_command
+from features.synth.cli import generate_command
+from features.validate_cli import validate_command
+
+app = typer.Typer(
+    name="mutasi",
+    help="Mutasi: ML decision support for planning ASN transfers (rencana mutasi).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+app.command("validate")(validate_command)
+app.command("generate")(generate_command)
+app.command("features")(features_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

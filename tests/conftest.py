@@ -1,0 +1,17 @@
+"""Shared fixtures: small synthetic provinces generated once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def small_province(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ~600-employee Gorontalo province as CSV (seed 7). Read-only: copy before editing."""
+    from features.synth import generate_province
+
+    out = tmp_path_factory.mktemp("small_province")
+    generate_province(preset="gorontalo", seed=7, n_employees=600, out_dir=out)
+    return out
