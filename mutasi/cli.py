@@ -7,6 +7,7 @@ import typer
 from features.inspect_cli import features_command
 from features.synth.cli import generate_command
 from features.validate_cli import validate_command
+from training.cli import evaluate_command, promote_command, train_command, ui_command
 
 app = typer.Typer(
     name="mutasi",
@@ -18,6 +19,10 @@ app = typer.Typer(
 app.command("validate")(validate_command)
 app.command("generate")(generate_command)
 app.command("features")(features_command)
+app.command("train")(train_command)
+app.command("evaluate")(evaluate_command)
+app.command("promote")(promote_command)
+app.command("ui")(ui_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
