@@ -120,7 +120,9 @@ class Column:
     ordered: bool = False
 
 
-def _code(name: str, codes: tuple[str, ...], ordered: bool = False, required: bool = True) -> Column:
+def _code(
+    name: str, codes: tuple[str, ...], ordered: bool = False, required: bool = True
+) -> Column:
     return Column(name, "code", required=required, codes=codes, ordered=ordered)
 
 

@@ -30,9 +30,7 @@ class Taxonomy:
 
     def field_sector_fit(self, education_field: str, sector: str) -> float:
         """Fit of one degree field to one sector."""
-        return float(
-            self.matrix[EDUCATION_FIELDS.index(education_field), SECTORS.index(sector)]
-        )
+        return float(self.matrix[EDUCATION_FIELDS.index(education_field), SECTORS.index(sector)])
 
     def core_fields(self, sector: str) -> tuple[str, ...]:
         """Fields for which ``sector`` is a core sector."""
@@ -84,3 +82,18 @@ def load_taxonomy() -> Taxonomy:
     """The project's taxonomy (cached; it is read-only)."""
     text = resources.files("features").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
     return parse_taxonomy(yaml.safe_load(text))
+
+
+_SYMBOL = {"core": "●", "related": "◐", "general": "○", "none": "·"}
+
+
+def taxonomy_markdown(taxonomy: Taxonomy) -> str:
+    """The field x sector matrix as a Markdown table (docs/taxonomy.md embeds it; a test checks)."""
+    by_value = {v: _SYMBOL[k] for k, v in taxonomy.levels.items()}
+    header = "| field | " + " | ".join(SECTORS) + " |"
+    rule = "|---|" + "---|" * len(SECTORS)
+    rows = [
+        f"| `{f}` | " + " | ".join(by_value[float(v)] for v in taxonomy.matrix[i]) + " |"
+        for i, f in enumerate(EDUCATION_FIELDS)
+    ]
+    return "\n".join([header, rule, *rows]) + "\n"
