@@ -1,0 +1,1 @@
+"""Transfer plan optimiser (rencana mutasi): fill many vacancies at once."""
