@@ -32,6 +32,33 @@ class Settings(BaseSettings):
     min_years_in_position: float | None = Field(
         None, description="Overrides the rule set's minimum years in position (e.g. 0.5)."
     )
+    # --- serving (mutasi serve) ---------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the API listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
+    serve_model: str = Field(
+        "champion", description="Alias or model URI the API serves (e.g. models:/mutasi-fit/3)."
+    )
+    api_keys: list[str] = Field(
+        default_factory=list,
+        description="API keys as '<key_id>:<role>:<sha256 hex>' lines (JSON list in the "
+        "environment); `mutasi keys` prints one. Roles: hr_system, auditor, admin.",
+    )
+    max_pool_size: int = Field(
+        50_000, ge=1, description="Largest candidate_nips list a ranking request may send."
+    )
+    max_as_of_future_days: int = Field(
+        366, ge=0, description="How far after today a request's as_of may lie."
+    )
+    snapshot_cache_size: int = Field(
+        4, ge=1, description="Employee snapshots (one per as_of date) kept in memory."
+    )
+    n_reasons: int = Field(5, ge=1, le=50, description="SHAP reasons per explained row.")
+    interval_level: float = Field(
+        0.8, gt=0, lt=1, description="Nominal coverage of the served prediction intervals."
+    )
+    predict_threads: int = Field(
+        1, ge=1, description="LightGBM threads per prediction (requests already run in parallel)."
+    )
 
     @property
     def tracking_uri(self) -> str:

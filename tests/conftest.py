@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.serving_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def small_province(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -1,25 +1,149 @@
-"""``mutasi train|evaluate|promote|ui`` (placeholders until training lands)."""
+"""``mutasi train | evaluate | promote | ui``."""
 
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from mutasi.settings import get_settings
+
+console = Console()
 
 
-def train_command(data_dir: Path) -> None:
-    """Train a model on a contract directory."""
-    raise typer.Exit(2)
+@contextmanager
+def step_progress() -> Iterator[StepBars]:
+    """Rich progress bars, one per named pipeline step."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bars:
+        yield StepBars(bars)
 
 
-def evaluate_command(data_dir: Path) -> None:
-    """Evaluate a registered model."""
-    raise typer.Exit(2)
+class StepBars:
+    """Adapter from ``(step, done, total)`` callbacks to rich tasks."""
+
+    def __init__(self, bars: Progress) -> None:
+        self.bars = bars
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if step not in self.tasks:
+            self.tasks[step] = self.bars.add_task(step, total=total)
+        self.bars.update(self.tasks[step], completed=done, total=total)
 
 
-def promote_command() -> None:
-    """Promote the challenger to champion."""
-    raise typer.Exit(2)
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(1)
 
 
-def ui_command() -> None:
-    """Open the MLflow UI."""
-    raise typer.Exit(2)
+def train_command(
+    data_dir: Path = typer.Argument(..., help="Contract directory (e.g. var/data/gorontalo)."),
+    seed: int = typer.Option(7, help="Seed of LightGBM, split sampling and random baselines."),
+    tune: bool = typer.Option(False, "--tune", help="Search hyper-parameters with Optuna first."),
+    trials: int = typer.Option(20, help="Optuna trials with --tune."),
+) -> None:
+    """Train the fit model and baselines, evaluate, log to MLflow; new version = challenger."""
+    from training.train import TrainConfig, prepare, train_on
+
+    settings = get_settings()
+    config = TrainConfig(seed=seed)
+    try:
+        with step_progress() as bars:
+            prepared = prepare(data_dir, settings, bars)
+            if tune:
+                from training.tune import tune_params
+
+                params = tune_params(prepared, config, trials, bars, settings)
+                config = replace(config, params=params)
+            result = train_on(prepared, config, bars, settings)
+    except (ValueError, KeyError, OSError, RuntimeError) as exc:
+        raise _fail(str(exc)) from exc
+    console.print(result.evaluation.table(f"Test split ({len(result.parts['test'])} moves)"))
+    summary = RichTable(title="Training run", show_header=False)
+    summary.add_row("run id", result.run_id)
+    summary.add_row("model", f"{settings.model_name} v{result.model_version} (alias challenger)")
+    summary.add_row("split", ", ".join(f"{k}={v}" for k, v in result.time_split.as_dict().items()))
+    summary.add_row(
+        "moves", ", ".join(f"{k}={v}" for k, v in result.training_set.counts.as_dict().items())
+    )
+    summary.add_row("tracking", settings.tracking_uri)
+    console.print(summary)
+    console.print("Next: [bold]mutasi promote[/bold] compares it with the champion.")
+
+
+def evaluate_command(
+    data_dir: Path = typer.Argument(..., help="Contract directory to evaluate on."),
+    model_uri: str = typer.Option(
+        "models:/mutasi-fit@champion", help="Alias or model URI (models:/name@alias, runs:/...)."
+    ),
+) -> None:
+    """Evaluate a registered model on the test period of a dataset (and vs the oracle)."""
+    from training.bundle import BundleError, load_bundle
+    from training.holdout import HoldoutError, evaluate_bundle, rebuild_holdout
+
+    settings = get_settings()
+    try:
+        bundle = load_bundle(model_uri)
+        with step_progress() as bars:
+            holdout = rebuild_holdout(
+                bundle.manifest,
+                settings,
+                data_dir=data_dir,
+                same_snapshot=False,
+                progress=lambda d, t: bars("ranking held-out vacancies", d, t),
+            )
+            evaluation = evaluate_bundle(bundle, holdout)
+    except (BundleError, HoldoutError, ValueError, KeyError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    title = (
+        f"{bundle.model_uri} (v{bundle.version}) on {data_dir}: moves from "
+        f"{holdout.time_split.as_dict()['test_start']} ({len(holdout.test)})"
+    )
+    console.print(evaluation.table(title))
+
+
+def promote_command(
+    force: bool = typer.Option(False, "--force", help="Promote even if a gate fails."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required with --force)."),
+) -> None:
+    """Move alias champion to the challenger if it is at least as good on its test split."""
+    from training.promote import PromotionError, comparison_table, promote
+
+    try:
+        with step_progress() as bars:
+            decision = promote(
+                force=force,
+                reason=reason,
+                progress=lambda d, t: bars("re-evaluating on the challenger's test split", d, t),
+            )
+    except (PromotionError, ValueError, KeyError, OSError, RuntimeError) as exc:
+        raise _fail(str(exc)) from exc
+    console.print(comparison_table(decision))
+
+
+def ui_command(
+    port: int = typer.Option(5000, help="Port of the MLflow UI (127.0.0.1 only)."),
+) -> None:
+    """Open the MLflow UI on the project's tracking store."""
+    settings = get_settings()
+    command = [
+        sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", settings.tracking_uri,
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    console.print(f"MLflow UI on http://127.0.0.1:{port} ({settings.tracking_uri})")
+    raise typer.Exit(subprocess.call(command))

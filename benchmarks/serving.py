@@ -1,0 +1,350 @@
+"""Benchmark: rank one position against 100 / 1,000 / 10,000 candidates, in process and over HTTP.
+
+Sets up, in a temporary directory, a generated province of >= 10,000 employees and a champion
+trained on it with the project's own functions, then measures in one run, on the same model and
+the same candidate rows:
+
+- in-process ``serving.ranking.rank_position`` (eligibility, features, prediction, top 10,
+  SHAP of the top 10, JSON-ready answer), median and p99;
+- the floor: ``Booster.predict`` on the pool's feature matrix plus ``pred_contrib`` on the
+  top 10 (nothing else), and our time / floor;
+- the API under concurrent clients (uvicorn as a subprocess on 127.0.0.1), throughput and
+  latency, audit log included;
+- the peer: ``mlflow models serve`` of the same champion scoring the same pool's feature
+  matrix through ``/invocations`` (no eligibility, no explanations).
+
+Prints a table and writes benchmarks/results/serving.json.
+
+    .venv/bin/python benchmarks/serving.py --employees 10500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from features.synth import generate_province
+from mutasi.settings import get_settings
+from serving.ranking import position_target, rank_position
+from serving.schemas import RankingOptions
+from serving.security import Role, key_line
+from serving.state import ServingState, StateHolder
+from training import tracking
+from training.train import TrainConfig, train
+
+RESULTS = Path(__file__).parent / "results" / "serving.json"
+POOLS = (100, 1_000, 10_000)
+K = 10
+KEY = "mk_benchmark_hr_system_key"
+PYTHON = sys.executable
+
+
+def _quantiles(seconds: list[float]) -> dict[str, float]:
+    ms = np.asarray(seconds) * 1000
+    return {
+        "median_ms": float(np.median(ms)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "n": len(ms),
+    }
+
+
+def _time(fn: Callable[[], object], repeats: int, warmup: int = 5) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def setup(work: Path, n_employees: int, seed: int) -> None:
+    """Generate the province and train + promote a champion under ``work`` (env points there).
+
+    A work directory kept from an earlier run (``--keep``) is reused as it is.
+    """
+    province = work / "province"
+    os.environ.update(
+        {
+            "MUTASI_VAR_DIR": str(work / "var"),
+            "MUTASI_DATA_DIR": str(province),
+            "MUTASI_API_KEYS": json.dumps([key_line("bench", Role.HR_SYSTEM, KEY)]),
+            "MUTASI_MAX_POOL_SIZE": str(max(POOLS)),
+        }
+    )
+    os.environ.pop("MUTASI_MLFLOW_TRACKING_URI", None)
+    get_settings.cache_clear()
+    if (work / "var" / "mlflow.db").exists():
+        return
+    generate_province(preset="gorontalo", seed=seed, n_employees=n_employees, out_dir=province)
+    result = train(province, TrainConfig(seed=seed))
+    assert result.model_version is not None
+    settings = get_settings()
+    client = tracking.configure(settings)
+    tracking.set_alias(client, settings.model_name, tracking.CHAMPION, result.model_version)
+
+
+def busiest_position(state: ServingState, today: date) -> str:
+    """The active position with the most eligible candidates (the heaviest ranking)."""
+    best, best_n = "", -1
+    for position_id in sorted(state.targets)[:: max(1, len(state.targets) // 40)]:
+        outcome = rank_position(
+            state,
+            position_target(state, position_id),
+            RankingOptions(k=K),
+            request_id="probe",
+            today=today,
+            settings=get_settings(),
+        )
+        n = outcome.response.eligibility.n_eligible
+        if n > best_n:
+            best, best_n = position_id, n
+    return best
+
+
+def in_process(state: ServingState, position_id: str, pool: list[str], today: date) -> dict:
+    """Our ranking vs the floor on the same rows."""
+    settings = get_settings()
+    target = position_target(state, position_id)
+    options = RankingOptions(k=K, candidate_nips=pool)
+
+    def ours() -> object:
+        outcome = rank_position(
+            state, target, options, request_id="bench", today=today, settings=settings
+        )
+        return outcome.response.model_dump_json()
+
+    view = state.view(today)
+    rows = view.employees.rows(pool)
+    features = view.employees.pair_array(position_id, rows)
+    booster, threads = state.regressor, state.predict_threads  # the same calls the service makes
+
+    def floor() -> object:
+        scores = booster.predict(features, num_threads=threads)
+        top = np.argpartition(-scores, K - 1)[:K]
+        return booster.predict(features[top], pred_contrib=True, num_threads=threads)
+
+    repeats = 200 if len(pool) <= 1_000 else 60
+    eligible = rank_position(
+        state, target, options, request_id="n", today=today, settings=settings
+    ).response.eligibility.n_eligible
+    ours_q, floor_q = _quantiles(_time(ours, repeats)), _quantiles(_time(floor, repeats))
+    return {
+        "pool": len(pool),
+        "eligible": eligible,
+        "ours": ours_q,
+        "floor": floor_q,
+        "ratio_median": ours_q["median_ms"] / floor_q["median_ms"],
+    }
+
+
+@contextmanager
+def running(cmd: list[str], port: int, ready_path: str, env: dict[str, str]) -> Iterator[str]:
+    """A server subprocess on 127.0.0.1:port, stopped (by its pid) on exit."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield _wait_ready(proc, log, f"http://127.0.0.1:{port}", ready_path, cmd)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_ready(proc: subprocess.Popen, log: Any, url: str, ready_path: str, cmd: list[str]) -> str:
+    """Poll until the server answers ``ready_path`` with 200 (or fail with its log)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{cmd[2]} exited: {log.read().decode()[-2000:]}")
+        try:
+            if httpx.get(url + ready_path, timeout=2).status_code == 200:
+                return url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{cmd} did not become ready in 300 s")
+
+
+def load(url: str, path: str, body: dict[str, Any], clients: int, per_client: int) -> dict:
+    """``clients`` threads each sending ``per_client`` requests; throughput and latency."""
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        with httpx.Client(base_url=url, timeout=60, headers={"X-API-Key": KEY}) as client:
+            for _ in range(per_client):
+                started = time.perf_counter()
+                status = client.post(path, json=body).status_code
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    if status != 200:
+                        errors.append(status)
+
+    with httpx.Client(base_url=url, timeout=60, headers={"X-API-Key": KEY}) as warm:
+        for _ in range(3):
+            warm.post(path, json=body).raise_for_status()
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "throughput_rps": len(latencies) / wall,
+        **_quantiles(latencies),
+    }
+
+
+def http_ours(env: dict[str, str], position_id: str, pools: dict[int, list[str]], today: date):
+    port = _free_port()
+    cmd = [PYTHON, "-m", "uvicorn", "serving.app:create_app", "--factory",
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    out = {}
+    with running(cmd, port, "/readyz", env) as url:
+        for size, pool in pools.items():
+            body = {"k": K, "candidate_nips": pool, "as_of": today.isoformat()}
+            out[size] = load(url, f"/v1/positions/{position_id}/rankings", body, 4, 25)
+    return out
+
+
+def http_peer(env: dict[str, str], matrices: dict[int, tuple[list[str], np.ndarray]]) -> dict:
+    port = _free_port()
+    mlflow = str(Path(PYTHON).with_name("mlflow"))
+    settings = get_settings()
+    cmd = [mlflow, "models", "serve", "-m", f"models:/{settings.model_name}@champion",
+           "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port), "-w", "1"]  # fmt: skip
+    # mlflow starts its own uvicorn by name: the venv's bin must be on PATH.
+    path = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
+    peer_env = {**env, "MLFLOW_TRACKING_URI": settings.tracking_uri, "PATH": path}
+    out = {}
+    with running(cmd, port, "/ping", peer_env) as url:
+        for size, (columns, matrix) in matrices.items():
+            rows = np.where(np.isnan(matrix), None, matrix).tolist()  # JSON has no NaN: null
+            body = {"dataframe_split": {"columns": columns, "data": rows}}
+            out[size] = load(url, "/invocations", body, 4, 25)  # the key header is ignored
+    return out
+
+
+def _save(results: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+def report(results: dict[str, Any]) -> None:
+    table = Table(title="Ranking one position, k=10, SHAP for the top 10")
+    for col in ("pool", "eligible", "ours p50 / p99 ms", "floor p50 / p99 ms", "ours/floor",
+                "API rps", "API p50 / p99 ms", "mlflow rps", "mlflow p50 / p99 ms"):  # fmt: skip
+        table.add_column(col, justify="right")
+    for size in POOLS:
+        r = results["in_process"][str(size)]
+        api = results["http"]["ours"][str(size)]
+        peer = results["http"]["mlflow"][str(size)]
+        table.add_row(
+            f"{r['pool']:,}",
+            f"{r['eligible']:,}",
+            f"{r['ours']['median_ms']:.1f} / {r['ours']['p99_ms']:.1f}",
+            f"{r['floor']['median_ms']:.1f} / {r['floor']['p99_ms']:.1f}",
+            f"{r['ratio_median']:.2f}",
+            f"{api['throughput_rps']:.1f}",
+            f"{api['median_ms']:.1f} / {api['p99_ms']:.1f}",
+            f"{peer['throughput_rps']:.1f}",
+            f"{peer['median_ms']:.1f} / {peer['p99_ms']:.1f}",
+        )
+    Console(width=160).print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=10_500)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="Keep the work directory here (for reruns).")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="mutasi-bench-serving-"))
+    console = Console()
+    try:
+        console.print(f"Generating {args.employees:,} employees and training in {work} ...")
+        started = time.perf_counter()
+        setup(work, args.employees, args.seed)
+        setup_seconds = time.perf_counter() - started
+        holder = StateHolder(get_settings())
+        outcome = holder.reload(model=True, snapshot=True)
+        state = outcome.state
+        export = state.dataset.export_date  # decide as of the snapshot's export date
+        today = export.date() if export is not None else date.today()
+        view = state.view(today)
+        if len(view.employees) < max(POOLS):
+            raise SystemExit(f"only {len(view.employees)} employees in service; use --employees")
+        position_id = busiest_position(state, today)
+        rng = np.random.default_rng(args.seed)
+        everyone = view.employees.nips.to_numpy()
+        pools = {n: sorted(rng.choice(everyone, n, replace=False).tolist()) for n in POOLS}
+        results: dict[str, Any] = {
+            "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+            "employees": args.employees,
+            "setup_seconds": setup_seconds,
+            "state_load_seconds": outcome.seconds,
+            "position_id": position_id,
+            "model": {"version": state.bundle.version, "trees": state.regressor.num_trees()},
+            "in_process": {str(n): in_process(state, position_id, pools[n], today) for n in POOLS},
+        }
+        _save(results)
+        console.print("In-process done; now the API over HTTP ...")
+        env = dict(os.environ)
+        results["http"] = {
+            "ours": {str(k): v for k, v in http_ours(env, position_id, pools, today).items()},
+        }
+        matrices = {
+            n: (state.feature_names, view.employees.pair_array(position_id, view.employees.rows(p)))
+            for n, p in pools.items()
+        }
+        _save(results)
+        console.print("API done; now mlflow models serve ...")
+        results["http"]["mlflow"] = {str(k): v for k, v in http_peer(env, matrices).items()}
+        _save(results)
+        report(results)
+        console.print(f"Wrote {RESULTS}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Thin routers: validate, call the logic in ``serving.*``, audit, answer."""

@@ -1,0 +1,88 @@
+"""Who may call what: 401 without a valid key, 403 for the wrong role; health is open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from serving.security import Role
+from tests.serving_fixtures import KEYS, headers
+
+NIP = "198503122010011002"
+REQUEST_ID = "0" * 32
+# (method, path, json body, roles allowed)
+ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[Role]]] = [
+    ("POST", "/v1/positions/P1/rankings", {"k": 1}, {Role.HR_SYSTEM}),
+    ("POST", "/v1/rankings", {"position": {}}, {Role.HR_SYSTEM}),
+    ("POST", f"/v1/employees/{NIP}/recommendations", {"k": 1}, {Role.HR_SYSTEM}),
+    ("GET", f"/v1/rankings/{REQUEST_ID}", None, {Role.HR_SYSTEM, Role.AUDITOR}),
+    ("GET", "/v1/model", None, {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}),
+    ("POST", "/v1/admin/reload", {"model": False, "snapshot": False}, {Role.ADMIN}),
+]
+
+
+def _call(client: TestClient, method: str, path: str, body: Any, hdrs: dict[str, str]) -> Any:
+    return client.request(method, path, json=body, headers=hdrs)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS)
+def test_no_key_or_a_wrong_key_is_401(
+    api: TestClient, method: str, path: str, body: Any, allowed: set[Role]
+) -> None:
+    missing = _call(api, method, path, body, {})
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"] == "APIKey"
+    wrong = _call(api, method, path, body, {"X-API-Key": KEYS[Role.ADMIN] + "-not"})
+    assert wrong.status_code == 401
+    assert "invalid API key" in wrong.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS)
+def test_each_role_gets_in_only_where_allowed(
+    api: TestClient, method: str, path: str, body: Any, allowed: set[Role]
+) -> None:
+    for role in Role:
+        status = _call(api, method, path, body, headers(role)).status_code
+        if role in allowed:
+            assert status not in (401, 403), (role, status)
+        else:
+            assert status == 403, (role, status)
+
+
+def test_health_endpoints_need_no_key(api: TestClient) -> None:
+    assert api.get("/healthz").json() == {"status": "ok", "detail": None, "model": None}
+    ready = api.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["model"]["name"] == "mutasi-fit"
+
+
+def test_metrics_expose_http_and_ranking_histograms(api: TestClient) -> None:
+    ranking = api.post("/v1/rankings", json={"position": {}}, headers=headers(Role.HR_SYSTEM))
+    assert ranking.status_code == 422
+    position_id = sorted(api.app.state.holder.current.targets)[0]  # type: ignore[attr-defined]
+    ok = api.post(f"/v1/positions/{position_id}/rankings", headers=headers(Role.HR_SYSTEM))
+    assert ok.status_code == 200, ok.text
+    text = api.get("/metrics").text
+    for metric in (
+        "http_requests_total",
+        "mutasi_ranking_seconds_bucket",
+        "mutasi_shap_seconds_bucket",
+        "mutasi_candidate_pool_size_bucket",
+    ):
+        assert metric in text
+
+
+def test_openapi_documents_every_endpoint_with_examples(api: TestClient) -> None:
+    spec = api.get("/openapi.json").json()
+    paths = spec["paths"]
+    for _, path, _, _ in ENDPOINTS:
+        template = path.replace("P1", "{position_id}").replace(NIP, "{nip}")
+        template = template.replace(REQUEST_ID, "{request_id}")
+        assert template in paths, template
+    schemas = spec["components"]["schemas"]
+    assert schemas["RankingOptions"]["examples"]
+    assert schemas["InlineRankingRequest"]["examples"]
+    assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"

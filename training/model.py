@@ -1,0 +1,216 @@
+"""The fit model: a LightGBM regressor of the post-move SKP rating (1..5), a LightGBM classifier of
+P(rating >= baik), and split-conformal intervals around the regressor.
+
+Both boosters use the catalogue's monotone constraints, early-stop on the validation split and are
+deterministic for a seed (``deterministic``, ``force_col_wise``, fixed ``num_threads``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, Self
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from training.intervals import DEFAULT_LEVEL, DEFAULT_LEVELS, RATING_MAX, RATING_MIN, SplitConformal
+from training.metrics import GOOD_RATING
+
+NUM_THREADS = 2
+
+
+class RatingModel(Protocol):
+    """What evaluation needs from any model (the LightGBM model and the baselines alike)."""
+
+    name: str
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Expected post-move rating on the 1..5 scale."""
+        ...
+
+    def rank_score(self, features: pd.DataFrame) -> np.ndarray:
+        """Score candidates are ranked by (higher = better)."""
+        ...
+
+    def prob_good(self, features: pd.DataFrame) -> np.ndarray:
+        """P(rating >= baik)."""
+        ...
+
+    def interval(
+        self, features: pd.DataFrame, level: float = DEFAULT_LEVEL
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Prediction interval of the rating at a nominal coverage level."""
+        ...
+
+
+@dataclass(frozen=True)
+class LgbParams:
+    """Tunable LightGBM hyper-parameters (``--tune`` searches over these).
+
+    Defaults suit a few thousand moves (a province's decade): slow learning and column
+    subsampling, chosen on the validation split of two generated provinces (docs/model.md).
+    """
+
+    learning_rate: float = 0.02
+    num_leaves: int = 15
+    min_data_in_leaf: int = 30
+    feature_fraction: float = 0.6
+    bagging_fraction: float = 0.8
+    bagging_freq: int = 1
+    lambda_l2: float = 1.0
+    num_boost_round: int = 1000
+    early_stopping_rounds: int = 50
+
+    def booster_params(
+        self, objective: str, seed: int, monotone: Sequence[int], num_threads: int = NUM_THREADS
+    ) -> dict[str, Any]:
+        """Parameters for ``lgb.train`` (the two round counts go to ``lgb.train`` itself)."""
+        params = {k: v for k, v in asdict(self).items() if not k.endswith("round")}
+        params.pop("early_stopping_rounds")
+        return {
+            **params,
+            "objective": objective,
+            "metric": "l2" if objective == "regression" else "binary_logloss",
+            "monotone_constraints": list(monotone),
+            "monotone_constraints_method": "intermediate",
+            "seed": seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "num_threads": num_threads,
+            "verbosity": -1,
+        }
+
+
+def _train_booster(
+    params: dict[str, Any],
+    x_train: pd.DataFrame,
+    y_train: np.ndarray,
+    x_valid: pd.DataFrame,
+    y_valid: np.ndarray,
+    num_boost_round: int,
+    early_stopping_rounds: int,
+) -> lgb.Booster:
+    """Train with early stopping, then keep only the best iteration's trees.
+
+    Trimming makes the in-memory booster identical to the one MLflow saves and reloads, so that
+    training-time metrics and serving predictions come from the same trees.
+    """
+    train_set = lgb.Dataset(x_train, label=y_train, free_raw_data=False)
+    valid_set = lgb.Dataset(x_valid, label=y_valid, reference=train_set, free_raw_data=False)
+    booster = lgb.train(
+        params,
+        train_set,
+        num_boost_round=num_boost_round,
+        valid_sets=[valid_set],
+        valid_names=["valid"],
+        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+    )
+    best = booster.best_iteration or booster.current_iteration()
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+
+
+class FitModel:
+    """LightGBM regressor + P(baik+) classifier + conformal intervals over catalogue features."""
+
+    name = "lightgbm"
+
+    def __init__(
+        self,
+        feature_names: Sequence[str],
+        monotone: Sequence[int],
+        params: LgbParams | None = None,
+        seed: int = 7,
+        levels: Sequence[float] = DEFAULT_LEVELS,
+    ) -> None:
+        if len(feature_names) != len(monotone):
+            raise ValueError(
+                f"{len(feature_names)} features but {len(monotone)} monotone constraints"
+            )
+        self.feature_names = list(feature_names)
+        self.monotone = list(monotone)
+        self.params = params or LgbParams()
+        self.seed = seed
+        self.levels = tuple(levels)
+
+    def fit(
+        self,
+        x_train: pd.DataFrame,
+        y_train: np.ndarray,
+        x_valid: pd.DataFrame,
+        y_valid: np.ndarray,
+    ) -> Self:
+        """Fit regressor and classifier (early stopping on valid), then conformal on valid."""
+        xt, xv = self._select(x_train), self._select(x_valid)
+        good_train, good_valid = (y_train >= GOOD_RATING), (y_valid >= GOOD_RATING)
+        if good_train.all() or not good_train.any():
+            raise ValueError("training split has a single outcome class for 'baik or better'")
+        rounds = (self.params.num_boost_round, self.params.early_stopping_rounds)
+        self.regressor_ = _train_booster(
+            self.params.booster_params("regression", self.seed, self.monotone),
+            xt, y_train, xv, y_valid, *rounds,
+        )  # fmt: skip
+        self.classifier_ = _train_booster(
+            self.params.booster_params("binary", self.seed, self.monotone),
+            xt, good_train.astype(float), xv, good_valid.astype(float), *rounds,
+        )  # fmt: skip
+        self.conformal_ = SplitConformal(self.levels).fit(y_valid, self.predict(xv))
+        return self
+
+    @classmethod
+    def from_fitted(
+        cls,
+        regressor: lgb.Booster,
+        classifier: lgb.Booster,
+        conformal: SplitConformal,
+        monotone: Sequence[int],
+    ) -> FitModel:
+        """Rebuild a fitted model from its parts (what the registry and bundle store)."""
+        model = cls(regressor.feature_name(), monotone, levels=conformal.levels)
+        model.regressor_, model.classifier_, model.conformal_ = regressor, classifier, conformal
+        return model
+
+    def _select(self, features: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.feature_names if c not in features.columns]
+        if missing:
+            raise KeyError(f"feature frame lacks model features {missing}")
+        return features[self.feature_names]
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Expected rating, clipped to 1..5."""
+        raw = np.asarray(self.regressor_.predict(self._select(features)), dtype=float)
+        return np.clip(raw, RATING_MIN, RATING_MAX)
+
+    def rank_score(self, features: pd.DataFrame) -> np.ndarray:
+        """Candidates are ranked by expected rating."""
+        return self.predict(features)
+
+    def prob_good(self, features: pd.DataFrame) -> np.ndarray:
+        """P(rating >= baik) from the classifier."""
+        return np.asarray(self.classifier_.predict(self._select(features)), dtype=float)
+
+    def interval(
+        self, features: pd.DataFrame, level: float = DEFAULT_LEVEL
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Split-conformal interval around the expected rating."""
+        return self.conformal_.interval(self.predict(features), level)
+
+    def importance(self) -> pd.DataFrame:
+        """Gain and split importance of the regressor, most important first."""
+        return (
+            pd.DataFrame(
+                {
+                    "feature": self.regressor_.feature_name(),
+                    "gain": self.regressor_.feature_importance("gain"),
+                    "split": self.regressor_.feature_importance("split"),
+                }
+            )
+            .sort_values("gain", ascending=False)
+            .reset_index(drop=True)
+        )
+
+    def contributions(self, features: pd.DataFrame) -> np.ndarray:
+        """Per-row SHAP values of the regressor (TreeSHAP), without the bias column."""
+        contrib = self.regressor_.predict(self._select(features), pred_contrib=True)
+        return np.asarray(contrib)[:, :-1]
