@@ -95,12 +95,14 @@ def requirement_matrix(
 ) -> np.ndarray:
     """(K, competency codes) matrix of required levels (0 = not required)."""
     items = _list_items(values)
+    out = np.zeros((len(values), len(COMPETENCY_CODES)))
+    if items.empty:  # the column is optional: an export may list no requirement at all
+        return out
     parts = items.str.partition(":")
     code = lookup_codes(parts[0].str.strip(), COMPETENCY_CODES)
     level = pd.to_numeric(parts[2].str.strip(), errors="coerce").to_numpy(np.float64)
     bad = (code < 0) | ~np.isin(level, list(COMPETENCY_LEVELS))
     _bad_item(where, values, items, bad, "is not code:level (level 1..5)")
-    out = np.zeros((len(values), len(COMPETENCY_CODES)))
     out[items.index.to_numpy(np.int64), code] = level
     return out
 

@@ -236,7 +236,7 @@ def _code_or_none(value: Any) -> str | None:
 
 def load_model(settings: Settings) -> ModelBundle:
     """The model the settings serve (default: the registry's champion)."""
-    return load_bundle(resolve_model_uri(settings.serve_model, settings.model_name))
+    return load_bundle(resolve_model_uri(settings.serve_model, settings.model_name), settings)
 
 
 def load_snapshot(data_dir: Path, builder_params: dict[str, Any]) -> HrSnapshot:

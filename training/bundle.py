@@ -28,7 +28,7 @@ import mlflow.lightgbm
 import pandas as pd
 from mlflow import MlflowClient
 
-from mutasi.settings import get_settings
+from mutasi.settings import Settings, get_settings
 from training.data import TimeSplit
 from training.intervals import DEFAULT_LEVEL, SplitConformal
 from training.model import FitModel
@@ -175,9 +175,14 @@ def read_bundle_dir(bundle_dir: Path) -> tuple[BundleManifest, lgb.Booster, Spli
     return manifest, classifier, conformal
 
 
-def load_bundle(model_uri_or_alias: str = "champion") -> ModelBundle:
-    """Load the regressor (native LightGBM flavour) and the bundle files of its run."""
-    settings = get_settings()
+def load_bundle(
+    model_uri_or_alias: str = "champion", settings: Settings | None = None
+) -> ModelBundle:
+    """Load the regressor (native LightGBM flavour) and the bundle files of its run.
+
+    ``settings`` picks the tracking/registry store (default: the process settings).
+    """
+    settings = settings or get_settings()
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.tracking_uri)
     client = MlflowClient()

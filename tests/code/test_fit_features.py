@@ -328,3 +328,16 @@ def test_missing_optional_table_degrades_only_its_features(table: str) -> None:
     pd.testing.assert_frame_equal(degraded[untouched], full[untouched])
     # The state and the serving path still work without the table.
     assert len(degraded_builder.snapshot("2023-01-01").pair_features("P1")) == 6
+
+
+def test_no_position_lists_requirements() -> None:
+    """Both list columns are optional: an export may leave them empty for every post."""
+    base = make_dataset()
+    positions = base.positions.assign(
+        competency_requirements=pd.Series(pd.NA, index=base.positions.index, dtype="str"),
+        education_fields=pd.Series(pd.NA, index=base.positions.index, dtype="str"),
+    )
+    built = FitFeatureBuilder().fit(make_dataset(positions=positions))
+    f = features(E2, "P5", "2022-01-01", built)
+    assert f["competency_coverage"] == 1.0
+    assert f["competency_shortfall_sum"] == 0.0
