@@ -28,9 +28,15 @@ pytest: install
 
 test: lint typecheck pytest
 
+# Generate a province, validate it, train and register a model, promote it to champion, then
+# serve it on 127.0.0.1:8000 (Ctrl-C stops). Everything lives under var/.
 demo: install
 	$(BIN)/mutasi generate --preset gorontalo --seed 7 --employees $(DEMO_EMPLOYEES) --out $(DEMO_DIR)
 	$(BIN)/mutasi validate $(DEMO_DIR)
+	MUTASI_DATA_DIR=$(DEMO_DIR) $(BIN)/mutasi train $(DEMO_DIR)
+	$(BIN)/mutasi promote
+	MUTASI_DATA_DIR=$(DEMO_DIR) $(BIN)/mutasi demo-keys $(DEMO_DIR)
+	MUTASI_DATA_DIR=$(DEMO_DIR) MUTASI_API_KEYS="$$(cat var/demo/api_keys.json)" $(BIN)/mutasi serve
 
 bench: install
 	$(PY) benchmarks/generate.py

@@ -7,6 +7,7 @@ import typer
 from features.inspect_cli import features_command
 from features.synth.cli import generate_command
 from features.validate_cli import validate_command
+from mutasi.demo import demo_keys_command
 from serving.cli import keys_command, serve_command
 from training.cli import evaluate_command, promote_command, train_command, ui_command
 
@@ -26,6 +27,7 @@ app.command("promote")(promote_command)
 app.command("ui")(ui_command)
 app.command("serve")(serve_command)
 app.command("keys")(keys_command)
+app.command("demo-keys")(demo_keys_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,7 @@ attribute missing are counted in ``missing``. Definitions and references: docs/f
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,13 +111,18 @@ class FairnessReport:
             found |= {(str(a), str(g), metric) for a, g in where.itertuples(index=False)}
         return found
 
+    def by_attribute(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Each audited attribute in report order with its group rows (none if always missing)."""
+        for attribute in self.missing:
+            yield attribute, self.groups.loc[self.groups["attribute"] == attribute]
+
     def metrics(self) -> dict[str, float]:
         """Flat MLflow-loggable metrics: per attribute the worst impact and exposure ratios."""
         out: dict[str, float] = {
             "fairness.four_fifths_flags": float(len(self.flags())),
             "fairness.confident_four_fifths_flags": float(len(self.flags(confident=True))),
         }
-        for attribute, rows in self.groups.groupby("attribute", sort=False):
+        for attribute, rows in self.by_attribute():
             compared = rows.loc[~rows["excluded"]]
             prefix = f"fairness.{attribute}"
             for metric, column in _IMPACT.items():
@@ -127,7 +132,7 @@ class FairnessReport:
                 exposure_ratio = compared["exposure_share"] / compared["pool_share"]
             out[f"{prefix}.min_exposure_ratio"] = float(exposure_ratio.min())
             out[f"{prefix}.excluded_groups"] = float(rows["excluded"].sum())
-            out[f"{prefix}.missing_rows"] = float(self.missing.get(str(attribute), 0))
+            out[f"{prefix}.missing_rows"] = float(self.missing[attribute])
         return {name: value for name, value in out.items() if np.isfinite(value)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -342,7 +347,9 @@ def _numbers(frame: pd.DataFrame, column: str, minimum: float | None) -> np.ndar
 def _first_bad(frame: pd.DataFrame, column: str, bad: np.ndarray, what: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
+        value = frame[column].iloc[row]
+        value = value.item() if isinstance(value, np.generic) else value
         raise FairnessInputError(
-            f"shortlists.{column}: {what} {frame[column].iloc[row]!r} at row {frame.index[row]} "
+            f"shortlists.{column}: {what} {value!r} at row {frame.index[row]} "
             f"({int(bad.sum())} such rows)"
         )

@@ -28,8 +28,8 @@ def report_markdown(report: FairnessReport) -> str:
         f"Groups under {report.min_group_share:.0%} of the rows are not compared."
     )
     sections = [
-        _section(str(attribute), rows, report.missing.get(str(attribute), 0))
-        for attribute, rows in report.groups.groupby("attribute", sort=False)
+        _section(attribute, rows, report.missing[attribute])
+        for attribute, rows in report.by_attribute()
     ]
     return "\n\n".join([intro, *sections]) + "\n"
 

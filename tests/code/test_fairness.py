@@ -144,14 +144,17 @@ def test_small_groups_are_reported_but_never_compared() -> None:
 
 def test_missing_values_are_counted_not_dropped_silently() -> None:
     ages = [25.0, np.nan] + [35.0] * 8 + [45.0, np.nan] + [55.0] * 8
-    frame = hand_case(age_band=age_band(np.array(ages)))
+    frame = hand_case(age_band=age_band(np.array(ages)), region_of_origin=None)
     frame.loc[3, "gender"] = None
-    report = report_of(frame, attributes=("gender", "age_band"))
-    assert report.missing == {"gender": 1, "age_band": 2}
+    report = report_of(frame, attributes=("gender", "age_band", "region_of_origin"))
+    assert report.missing == {"gender": 1, "age_band": 2, "region_of_origin": 20}
     for attribute, missing in report.missing.items():
         rows = report.groups.loc[report.groups["attribute"] == attribute, "n_rows"]
         assert rows.sum() + missing == 20
-    assert "Attribute missing on 2 rows" in report.to_markdown()
+    markdown = report.to_markdown()
+    assert "Attribute missing on 2 rows" in markdown
+    assert "### region_of_origin" in markdown
+    assert report.metrics()["fairness.region_of_origin.missing_rows"] == 20
 
 
 def test_age_bands_keep_their_declared_order() -> None:
