@@ -25,6 +25,7 @@ typecheck: install
 
 pytest: install
 	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks
 
 test: lint typecheck pytest
 
