@@ -8,7 +8,11 @@ A training run logs the regressor with the MLflow LightGBM flavour (registered a
 - ``catalogue.yaml``: the feature catalogue the model was trained on;
 - ``manifest.json``: feature names and monotone constraints, catalogue / rule-set / contract
   versions, feature-builder parameters, data snapshot and directory, the split definition
-  (date cutoffs), seed, hyper-parameters and training metrics.
+  (date cutoffs), seed, hyper-parameters and training metrics;
+- ``fairness/report.json``: the fairness report of the held-out shortlists (promotion gate);
+- ``model_card/model_card.md`` and ``.html``: the model card (:mod:`training.model_card`).
+
+The last two are optional: bundles of older versions load without them.
 
 :func:`load_bundle` turns a registry URI (``models:/mutasi-fit@champion``), an alias
 (``champion``) or ``runs:/<id>/model`` back into a :class:`ModelBundle` that predicts.
@@ -30,6 +34,7 @@ from mlflow import MlflowClient
 
 from mutasi.settings import Settings, get_settings
 from training.data import TimeSplit
+from training.fairness import FairnessReport
 from training.intervals import DEFAULT_LEVEL, SplitConformal
 from training.model import FitModel
 from training.ranking import MAX_VACANCIES
@@ -39,6 +44,8 @@ MODEL_ARTIFACT = "model"
 _MANIFEST, _CLASSIFIER, _CONFORMAL, _CATALOGUE = (
     "manifest.json", "classifier.txt", "conformal.json", "catalogue.yaml",
 )  # fmt: skip
+FAIRNESS_REPORT = "fairness/report.json"
+MODEL_CARD_MD, MODEL_CARD_HTML = "model_card/model_card.md", "model_card/model_card.html"
 
 
 class BundleError(RuntimeError):
@@ -100,6 +107,9 @@ class ModelBundle:
     run_id: str
     version: str | None = None
     catalogue_path: Path | None = None
+    fairness: FairnessReport | None = None
+    model_card_md: str | None = None
+    model_card_html: str | None = None
 
     @property
     def feature_names(self) -> list[str]:
@@ -175,6 +185,18 @@ def read_bundle_dir(bundle_dir: Path) -> tuple[BundleManifest, lgb.Booster, Spli
     return manifest, classifier, conformal
 
 
+def read_fairness(bundle_dir: Path) -> FairnessReport | None:
+    """The bundle's fairness report; None for bundles trained without one."""
+    path = bundle_dir / FAIRNESS_REPORT
+    if not path.exists():
+        return None
+    return FairnessReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _optional_text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
 def load_bundle(
     model_uri_or_alias: str = "champion", settings: Settings | None = None
 ) -> ModelBundle:
@@ -201,5 +223,13 @@ def load_bundle(
     model = FitModel.from_fitted(regressor, classifier, conformal, manifest.monotone)
     catalogue = local / _CATALOGUE
     return ModelBundle(
-        model, manifest, uri, run_id, version, catalogue if catalogue.exists() else None
+        model,
+        manifest,
+        uri,
+        run_id,
+        version,
+        catalogue if catalogue.exists() else None,
+        fairness=read_fairness(local),
+        model_card_md=_optional_text(local / MODEL_CARD_MD),
+        model_card_html=_optional_text(local / MODEL_CARD_HTML),
     )

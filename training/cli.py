@@ -1,13 +1,15 @@
-"""``mutasi train | evaluate | promote | ui``."""
+"""``mutasi train | evaluate | promote | card | ui``."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -16,7 +18,17 @@ from rich.table import Table as RichTable
 
 from mutasi.settings import get_settings
 
+if TYPE_CHECKING:
+    from training.evaluate import Evaluation
+
 console = Console()
+
+# Short metric names: with metrics as rows and models as columns the table fits 80 columns.
+METRIC_LABELS: dict[str, str] = {
+    "ndcg_at_10_oracle_gain": "oracle gain", "ndcg_at_10": "NDCG@10",
+    "precision_at_10": "precision@10", "rmse": "RMSE", "mae": "MAE", "spearman": "Spearman",
+    "auc_good": "AUC baik+", "ece": "ECE", "coverage_80": "coverage 80%", "width_80": "width 80%",
+}  # fmt: skip
 
 
 @contextmanager
@@ -51,6 +63,29 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def metrics_table(evaluation: Evaluation, title: str) -> RichTable:
+    """Metrics as rows, models as columns (random and oracle only have ranking metrics)."""
+    from training.evaluate import COUNTS
+
+    found = {k for values in evaluation.metrics.values() for k in values if k not in COUNTS}
+    rows = [m for m in METRIC_LABELS if m in found] + sorted(found - METRIC_LABELS.keys())
+    table = RichTable(title=title, caption=evaluation.ranking_note or None)
+    table.add_column("metric")
+    for model in evaluation.metrics:
+        table.add_column(model, justify="right")
+    for metric in rows:
+        label = METRIC_LABELS.get(metric, metric)
+        if metric == evaluation.primary_metric:
+            label = f"[bold]{label}[/bold]"
+        values = (evaluation.metrics[m].get(metric) for m in evaluation.metrics)
+        table.add_row(label, *(_number(v) for v in values))
+    return table
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
 def train_command(
     data_dir: Path = typer.Argument(..., help="Contract directory (e.g. var/data/gorontalo)."),
     seed: int = typer.Option(7, help="Seed of LightGBM, split sampling and random baselines."),
@@ -73,7 +108,9 @@ def train_command(
             result = train_on(prepared, config, bars, settings)
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise _fail(str(exc)) from exc
-    console.print(result.evaluation.table(f"Test split ({len(result.parts['test'])} moves)"))
+    console.print(
+        metrics_table(result.evaluation, f"Test split ({len(result.parts['test'])} moves)")
+    )
     summary = RichTable(title="Training run", show_header=False)
     summary.add_row("run id", result.run_id)
     summary.add_row("model", f"{settings.model_name} v{result.model_version} (alias challenger)")
@@ -114,7 +151,7 @@ def evaluate_command(
         f"{bundle.model_uri} (v{bundle.version}) on {data_dir}: moves from "
         f"{holdout.time_split.as_dict()['test_start']} ({len(holdout.test)})"
     )
-    console.print(evaluation.table(title))
+    console.print(metrics_table(evaluation, title))
 
 
 def promote_command(
@@ -134,6 +171,36 @@ def promote_command(
     except (PromotionError, ValueError, KeyError, OSError, RuntimeError) as exc:
         raise _fail(str(exc)) from exc
     console.print(comparison_table(decision))
+
+
+def card_command(
+    model_uri: str = typer.Option(
+        "champion", help="Alias or model URI (models:/name@alias, models:/name/3, runs:/...)."
+    ),
+    html: bool = typer.Option(False, "--html", help="Print the HTML page instead of Markdown."),
+    out: Path | None = typer.Option(
+        None, help="Write model_card/model_card.md and .html under this directory instead."
+    ),
+) -> None:
+    """Regenerate the model card of a trained version from MLflow and print it."""
+    from mlflow.exceptions import MlflowException
+
+    from training import tracking
+    from training.bundle import BundleError, load_bundle
+    from training.model_card import facts_of_version, render_card
+
+    settings = get_settings()
+    try:
+        client = tracking.configure(settings)  # first: it also silences download progress bars
+        bundle = load_bundle(model_uri, settings)
+        card = render_card(facts_of_version(bundle, settings.model_name, client))
+    except (BundleError, MlflowException, ValueError, KeyError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    if out is not None:
+        console.print(f"model card written to {card.write(out)}")
+        return
+    # Plain stdout: rich would read the card's [brackets] as markup.
+    typer.echo(card.html if html else card.markdown, nl=False)
 
 
 def ui_command(

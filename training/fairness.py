@@ -111,6 +111,21 @@ class FairnessReport:
             found |= {(str(a), str(g), metric) for a, g in where.itertuples(index=False)}
         return found
 
+    def describe_flag(self, flag: Flag) -> str:
+        """``age_band=<30 selection_rate impact ratio 0.34 [0.22, 0.48]``."""
+        attribute, group, metric = flag
+        column = _IMPACT[metric]
+        rows = self.groups.loc[
+            (self.groups["attribute"] == attribute) & (self.groups["group"] == group)
+        ]
+        if rows.empty:
+            raise KeyError(f"fairness report has no group {attribute}={group}")
+        row = rows.iloc[0]
+        return (
+            f"{attribute}={group} {metric} impact ratio {row[column]:.2f} "
+            f"[{row[f'{column}_lo']:.2f}, {row[f'{column}_hi']:.2f}]"
+        )
+
     def by_attribute(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """Each audited attribute in report order with its group rows (none if always missing)."""
         for attribute in self.missing:

@@ -1,11 +1,13 @@
 """``mutasi promote``: move the ``champion`` alias to the ``challenger`` if it is at least as good.
 
 Both versions are evaluated on the challenger's test split (:mod:`training.holdout`). Promotion
-passes through a list of gates, each returning a :class:`GateResult`; the metric gate compares the
+passes through a list of gates, each returning a :class:`GateResult`: the metric gate compares the
 primary metric (oracle-gain NDCG@10 when the data has an oracle, else Spearman) and breaks exact
-ties with RMSE. A later fairness gate is one more callable appended to :data:`DEFAULT_GATES`.
-``force`` overrides failing gates; its reason is recorded. Every decision is recorded: tags on
-the model versions and a run in the ``mutasi-promotions`` experiment.
+ties with RMSE; the fairness gate refuses a challenger whose shortlists raise a confident
+four-fifths flag the champion's did not (each version's fairness report, from its bundle).
+``force`` overrides failing gates; its reason and the overridden gates are recorded. Every
+decision is recorded: tags on the model versions and a run in the ``mutasi-promotions``
+experiment.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import mlflow
 import numpy as np
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from mutasi.settings import Settings, get_settings
@@ -29,6 +32,7 @@ from training.evaluate import (
     SECONDARY,
     Evaluation,
 )
+from training.fairness import new_flags
 from training.holdout import Holdout, evaluate_bundle, rebuild_holdout
 
 
@@ -54,6 +58,9 @@ class Comparison:
     challenger: dict[str, float]
     champion_version: str | None = None
     champion: dict[str, float] | None = None
+    # FairnessReport.metrics() of each version's own report (None: no report).
+    challenger_fairness: dict[str, float] | None = None
+    champion_fairness: dict[str, float] | None = None
 
 
 @dataclass
@@ -91,8 +98,46 @@ def metric_gate(ctx: PromotionContext, tolerance: float = 0.0) -> GateResult:
     )
 
 
-# Gates run in order; all must pass. The fairness audit issue appends its gate here.
-DEFAULT_GATES: list[Gate] = [metric_gate]
+def fairness_gate(ctx: PromotionContext) -> GateResult:
+    """No confident four-fifths flag the champion did not have (with no champion, or a champion
+    trained before fairness reports: none at all).
+
+    Only flags whose whole 95% interval lies under 0.8 count: top-10 shortlists from pools of
+    hundreds or thousands select a few percent of each group, so a point estimate under 0.8 is
+    often resampling noise, and a gate on noise would refuse at random. A challenger without a
+    report cannot be audited and is refused (``--force`` with a reason can still promote it).
+    """
+    challenger = ctx.challenger.fairness
+    if challenger is None:
+        return GateResult("fairness", False, "challenger has no fairness report: cannot audit it")
+    champion = ctx.champion.fairness if ctx.champion is not None else None
+    versus = _reference(ctx.comparison.champion_version, champion is not None)
+    raised = new_flags(challenger, champion, confident=True)
+    if raised:
+        listed = "; ".join(challenger.describe_flag(flag) for flag in sorted(raised))
+        return GateResult(
+            "fairness",
+            False,
+            f"{len(raised)} confident four-fifths flag(s) not raised by {versus}: {listed}",
+        )
+    kept = len(challenger.flags(confident=True))
+    if not kept:
+        return GateResult("fairness", True, "no confident four-fifths flag")
+    return GateResult(
+        "fairness", True, f"its {kept} confident four-fifths flag(s) shared by {versus}"
+    )
+
+
+def _reference(champion_version: str | None, has_report: bool) -> str:
+    if champion_version is None:
+        return "an empty reference (no champion yet)"
+    if not has_report:
+        return f"an empty reference (champion v{champion_version} has no fairness report)"
+    return f"champion v{champion_version}"
+
+
+# Gates run in order; all must pass.
+DEFAULT_GATES: list[Gate] = [metric_gate, fairness_gate]
 
 
 @dataclass
@@ -105,6 +150,13 @@ class Decision:
     comparison: Comparison
     gates: list[GateResult] = field(default_factory=list)
     record_run_id: str | None = None
+    force_reason: str | None = None  # as given, when forced
+    overridden: list[str] = field(default_factory=list)  # gates that failed but were forced
+
+    @property
+    def outcome(self) -> str:
+        """``promoted`` or ``refused``."""
+        return "promoted" if self.promoted else "refused"
 
 
 def decide(
@@ -121,7 +173,13 @@ def decide(
         return Decision(True, False, why, ctx.comparison, results)
     if force:
         return Decision(
-            True, True, f"forced: {reason} (gates failed: {failed})", ctx.comparison, results
+            True,
+            True,
+            f"forced: {reason} (gates failed: {failed})",
+            ctx.comparison,
+            results,
+            force_reason=reason,
+            overridden=[r.gate for r in results if not r.passed],
         )
     return Decision(False, False, failed, ctx.comparison, results)
 
@@ -153,6 +211,7 @@ def compare(
             _primary_name(challenger.manifest.has_oracle),
             str(challenger_mv.version),
             {k.removeprefix("test_"): v for k, v in metrics.items()},
+            challenger_fairness=_fairness_metrics(challenger),
         )
         return PromotionContext(comparison, challenger, None, None), None
     champion = load_bundle(f"models:/{name}/{champion_mv.version}")
@@ -161,7 +220,7 @@ def compare(
     old = evaluate_bundle(champion, holdout)
     comparison = Comparison(
         new.primary_metric, str(challenger_mv.version), _metrics(new), str(champion_mv.version),
-        _metrics(old),
+        _metrics(old), _fairness_metrics(challenger), _fairness_metrics(champion),
     )  # fmt: skip
     return PromotionContext(comparison, challenger, champion, holdout), new
 
@@ -170,36 +229,53 @@ def _primary_name(has_oracle: bool) -> str:
     return PRIMARY_WITH_ORACLE if has_oracle else PRIMARY_WITHOUT_ORACLE
 
 
+def _fairness_metrics(bundle: ModelBundle) -> dict[str, float] | None:
+    return bundle.fairness.metrics() if bundle.fairness is not None else None
+
+
 def record(decision: Decision, settings: Settings) -> str:
     """Apply the decision to the registry and log it as a run in ``mutasi-promotions``."""
     client = tracking.configure(settings)
     name, cmp = settings.model_name, decision.comparison
     experiment_id = tracking.ensure_experiment(tracking.PROMOTIONS_EXPERIMENT, settings)
-    outcome = "promoted" if decision.promoted else "refused"
+    override = {
+        "overridden_gates": ",".join(decision.overridden) or "none",
+        "force_reason": (decision.force_reason or "")[:5000],
+    }
     with mlflow.start_run(
         experiment_id=experiment_id, run_name=f"promote-v{cmp.challenger_version}"
     ) as run:
         mlflow.set_tags(
             {
-                "decision": outcome,
+                "decision": decision.outcome,
                 "reason": decision.reason[:5000],
                 "forced": str(decision.forced).lower(),
+                **override,
                 "challenger_version": cmp.challenger_version,
                 "champion_version": cmp.champion_version or "none",
                 "primary_metric": cmp.primary,
             }
         )
-        metrics = {f"challenger_{k}": v for k, v in cmp.challenger.items()}
-        metrics |= {f"champion_{k}": v for k, v in (cmp.champion or {}).items()}
-        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+        mlflow.log_metrics(_decision_metrics(cmp))
         mlflow.log_dict(
-            {"gates": [asdict(g) for g in decision.gates], "comparison": asdict(cmp)},
+            {
+                "decision": {
+                    "outcome": decision.outcome,
+                    "forced": decision.forced,
+                    "reason": decision.reason,
+                    "force_reason": decision.force_reason,
+                    "overridden_gates": decision.overridden,
+                },
+                "gates": [asdict(g) for g in decision.gates],
+                "comparison": asdict(cmp),
+            },
             "decision.json",
         )
     tags = {
-        "promotion_decision": outcome,
+        "promotion_decision": decision.outcome,
         "promotion_reason": decision.reason[:5000],
         "promotion_forced": str(decision.forced).lower(),
+        **{f"promotion_{key}": value for key, value in override.items()},
         "promotion_run_id": run.info.run_id,
     }
     tracking.tag_version(client, name, cmp.challenger_version, tags)
@@ -211,6 +287,21 @@ def record(decision: Decision, settings: Settings) -> str:
                 client, name, cmp.champion_version, {"retired_by": cmp.challenger_version}
             )
     return run.info.run_id
+
+
+def _decision_metrics(cmp: Comparison) -> dict[str, float]:
+    """Both sides' metrics and fairness metrics, prefixed ``challenger_`` / ``champion_``."""
+    # FairnessReport.metrics() names start with "fairness.": no clash with the test metrics.
+    sides = {
+        "challenger": {**cmp.challenger, **(cmp.challenger_fairness or {})},
+        "champion": {**(cmp.champion or {}), **(cmp.champion_fairness or {})},
+    }
+    return {
+        f"{side}_{name}": value
+        for side, values in sides.items()
+        for name, value in values.items()
+        if np.isfinite(value)
+    }
 
 
 def promote(
@@ -231,7 +322,7 @@ def promote(
 
 
 def comparison_table(decision: Decision) -> RichTable:
-    """Champion vs challenger per metric, the better value marked."""
+    """Champion vs challenger per metric and per fairness measure, the better value marked."""
     cmp = decision.comparison
     table = RichTable(
         title=f"Promotion: challenger v{cmp.challenger_version} vs champion "
@@ -240,21 +331,60 @@ def comparison_table(decision: Decision) -> RichTable:
     for col in ("metric", "champion", "challenger", "delta"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     rest = sorted(set(cmp.challenger) - {cmp.primary, SECONDARY} - COUNTS)
-    names = [cmp.primary, SECONDARY, *rest]
-    for metric in names:
-        new = cmp.challenger.get(metric, np.nan)
-        old = (cmp.champion or {}).get(metric, np.nan)
-        better = (new < old) if metric in LOWER_IS_BETTER else (new > old)
+    for metric in [cmp.primary, SECONDARY, *rest]:
         label = f"[bold]{metric}[/bold]" if metric == cmp.primary else metric
-        delta = f"{new - old:+.4f}" if np.isfinite(new - old) else "-"
-        new_text = f"{new:.4f}" if np.isfinite(new) else "-"
-        table.add_row(
-            label, f"{old:.4f}" if np.isfinite(old) else "-",
-            f"[green]{new_text}[/green]" if better else new_text, delta,
-        )  # fmt: skip
-    table.caption = (
-        ("PROMOTED" if decision.promoted else "REFUSED")
-        + f": {decision.reason}"
+        _add_row(
+            table,
+            label,
+            (cmp.champion or {}).get(metric, np.nan),
+            cmp.challenger.get(metric, np.nan),
+            metric in LOWER_IS_BETTER,
+        )
+    table.add_section()
+    for name, label, lower_is_better in fairness_rows(cmp):
+        _add_row(
+            table,
+            label,
+            (cmp.champion_fairness or {}).get(name, np.nan),
+            (cmp.challenger_fairness or {}).get(name, np.nan),
+            lower_is_better,
+            digits=0 if name.endswith("flags") else 4,
+        )
+    table.caption_justify = "left"
+    table.caption = escape(
+        f"{decision.outcome.upper()}: {decision.reason}"
         + (f"  (decision run {decision.record_run_id})" if decision.record_run_id else "")
     )
     return table
+
+
+def fairness_rows(cmp: Comparison) -> list[tuple[str, str, bool]]:
+    """(metric name, label, lower is better) of the fairness part of the table: the flag
+    counts, then the lowest selection impact ratio of each attribute either side reports."""
+    names = set(cmp.challenger_fairness or {}) | set(cmp.champion_fairness or {})
+    prefix, suffix = "fairness.", ".min_selection_impact_ratio"
+    attributes = sorted(
+        n.removeprefix(prefix).removesuffix(suffix) for n in names if n.endswith(suffix)
+    )
+    return [
+        ("fairness.confident_four_fifths_flags", "fairness: confident four-fifths flags", True),
+        ("fairness.four_fifths_flags", "fairness: four-fifths flags", True),
+        *[
+            (f"{prefix}{a}{suffix}", f"fairness: min selection impact ratio, {a}", False)
+            for a in attributes
+        ],
+    ]
+
+
+def _add_row(
+    table: RichTable, label: str, old: float, new: float, lower_is_better: bool, digits: int = 4
+) -> None:
+    """One comparison row; the challenger's value green where it is better."""
+    better = (new < old) if lower_is_better else (new > old)
+    new_text = f"{new:.{digits}f}" if np.isfinite(new) else "-"
+    table.add_row(
+        label,
+        f"{old:.{digits}f}" if np.isfinite(old) else "-",
+        f"[green]{new_text}[/green]" if better else new_text,
+        f"{new - old:+.{digits}f}" if np.isfinite(new - old) else "-",
+    )

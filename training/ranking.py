@@ -7,12 +7,16 @@ noise-free expected rating: NDCG@k with linear gains = expected rating, and prec
 of the ranker's top-k with the oracle's top-k. Random order (mean of several shuffles) and the
 oracle itself (NDCG 1 by construction) bracket the scale; the oracle-gain fraction places a ranker
 on it.
+
+Pools also carry each candidate's audit attributes at the vacancy date (gender, age band,
+education level, region of origin; never model features), and the report keeps every ranker's
+scores, so that the fairness audit (:mod:`training.audit`) reuses both instead of rebuilding them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -25,6 +29,13 @@ K = 10
 MAX_VACANCIES = 200
 N_RANDOM = 5
 RANDOM, ORACLE = "random", "oracle"
+# Fairness-audit attribute -> employee state column it is read from (at the vacancy date).
+AUDIT_ATTRIBUTES: dict[str, str] = {
+    "gender": "gender",
+    "age_band": "age_band",
+    "education_level": "education_level",
+    "region_of_origin": "home_region_code",
+}
 
 Ranker = Callable[[pd.DataFrame], np.ndarray]
 Progress = Callable[[int, int], None]
@@ -69,12 +80,18 @@ class Vacancy:
 
 @dataclass
 class CandidatePool:
-    """The eligible candidates of one vacancy, their features and their true expected rating."""
+    """The eligible candidates of one vacancy, their features and their true expected rating.
+
+    ``truth`` is NaN where no oracle knows it (real data: pools for the fairness audit only);
+    ``attributes`` holds the :data:`AUDIT_ATTRIBUTES` of the candidates, row-aligned with
+    ``nips``.
+    """
 
     vacancy: Vacancy
     nips: np.ndarray
     features: pd.DataFrame
     truth: np.ndarray
+    attributes: pd.DataFrame | None = None
 
 
 def held_out_vacancies(
@@ -107,21 +124,27 @@ def position_target(positions: pd.DataFrame, units: pd.DataFrame, position_id: s
     return PositionTarget.from_position(position, units)
 
 
-def eligible_nips(
+def eligible_rows(
     snapshot: Snapshot, dataset: Dataset, vacancy: Vacancy, rule_set: Any
 ) -> np.ndarray:
-    """NIPs of employees in service on the vacancy's date who may move into its post then."""
+    """Mask over ``snapshot.state`` of the employees in service on the vacancy's date who may
+    move into its post then."""
     from features.eligibility import evaluate_eligibility
 
     state = snapshot.state
     if state.empty:
-        return np.array([], dtype=object)
+        return np.zeros(0, dtype=bool)
     target = position_target(dataset.positions, dataset.units, vacancy.position_id)
     result = evaluate_eligibility(state, target, vacancy.as_of, rule_set, dataset.freeze_periods)
-    keep = np.asarray(result.eligible, dtype=bool) & (
+    return np.asarray(result.eligible, dtype=bool) & (
         state["position_id"].to_numpy(dtype=object) != vacancy.position_id
     )
-    return state["nip"].to_numpy(dtype=object)[keep]
+
+
+def audit_attributes(state: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The :data:`AUDIT_ATTRIBUTES` of the kept state rows (index 0..n-1)."""
+    rows = state.loc[keep, list(AUDIT_ATTRIBUTES.values())]
+    return rows.set_axis(list(AUDIT_ATTRIBUTES), axis=1).reset_index(drop=True)
 
 
 def _by_date(vacancies: Sequence[Vacancy]) -> dict[pd.Timestamp, list[Vacancy]]:
@@ -139,7 +162,7 @@ def candidate_pools(
     dataset: Dataset,
     vacancies: Sequence[Vacancy],
     builder: PairFeatureBuilder,
-    oracle: TruthOracle,
+    oracle: TruthOracle | None,
     rule_set: Any,
     min_candidates: int = K + 1,
     progress: Progress | None = None,
@@ -147,25 +170,40 @@ def candidate_pools(
     """Pools of the vacancies with more than k candidates (fewer make top-k trivial).
 
     Candidates and features come from the builder's snapshot of the vacancy's date: the path
-    serving ranks with. Returns the pools and how many vacancies had too few candidates.
+    serving ranks with. Without an ``oracle`` the truth is NaN (pools for the fairness audit).
+    Returns the pools and how many vacancies had too few candidates.
     """
     pools: list[CandidatePool] = []
     skipped = done = 0
     for as_of, group in _by_date(vacancies).items():
         snapshot = builder.snapshot(as_of)
         for vacancy in group:
-            nips = eligible_nips(snapshot, dataset, vacancy, rule_set)
+            keep = eligible_rows(snapshot, dataset, vacancy, rule_set)
+            nips = snapshot.state["nip"].to_numpy(dtype=object)[keep]
             if nips.size < min_candidates:
                 skipped += 1
             else:
-                positions = np.full(nips.size, vacancy.position_id, dtype=object)
-                truth = np.asarray(oracle.truth(nips, positions, as_of), dtype=np.float64)
-                features = _features(snapshot, vacancy.position_id, nips)
-                pools.append(CandidatePool(vacancy, nips, features, truth))
+                pools.append(_pool(snapshot, vacancy, nips, oracle, keep))
             done += 1
             if progress is not None:
                 progress(done, len(vacancies))
     return pools, skipped
+
+
+def _pool(
+    snapshot: Snapshot,
+    vacancy: Vacancy,
+    nips: np.ndarray,
+    oracle: TruthOracle | None,
+    keep: np.ndarray,
+) -> CandidatePool:
+    if oracle is None:
+        truth = np.full(nips.size, np.nan)
+    else:
+        positions = np.full(nips.size, vacancy.position_id, dtype=object)
+        truth = np.asarray(oracle.truth(nips, positions, vacancy.as_of), dtype=np.float64)
+    features = _features(snapshot, vacancy.position_id, nips)
+    return CandidatePool(vacancy, nips, features, truth, audit_attributes(snapshot.state, keep))
 
 
 def with_features(
@@ -178,18 +216,22 @@ def with_features(
         as_of = pool.vacancy.as_of
         snapshot = snapshots.setdefault(as_of, builder.snapshot(as_of))
         features = _features(snapshot, pool.vacancy.position_id, pool.nips)
-        out.append(CandidatePool(pool.vacancy, pool.nips, features, pool.truth))
+        out.append(CandidatePool(pool.vacancy, pool.nips, features, pool.truth, pool.attributes))
     return out
 
 
 @dataclass
 class RankingReport:
-    """Per-vacancy NDCG@k and precision@k of each ranker, and their summaries."""
+    """Per-vacancy NDCG@k and precision@k of each ranker, and their summaries.
+
+    ``scores[ranker]`` holds the ranker's scores of each pool, in pool order (for the audit).
+    """
 
     per_vacancy: pd.DataFrame
     rankers: list[str]  # names scored, random and oracle included
     k: int
     n_skipped: int
+    scores: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     def mean(self, ranker: str, metric: str) -> float:
         """Mean over vacancies of ``ndcg`` or ``precision`` for one ranker."""
@@ -208,6 +250,11 @@ class RankingReport:
         }
 
 
+def score_pools(pools: Sequence[CandidatePool], rank: Ranker) -> list[np.ndarray]:
+    """One ranker's scores of every pool's candidates."""
+    return [np.asarray(rank(pool.features), dtype=float) for pool in pools]
+
+
 def evaluate_rankings(
     pools: Sequence[CandidatePool],
     rankers: Mapping[str, Ranker],
@@ -220,8 +267,9 @@ def evaluate_rankings(
     if not pools:
         raise ValueError("no held-out vacancy has enough eligible candidates to rank")
     rng = np.random.default_rng(seed)
+    scores = {name: score_pools(pools, rank) for name, rank in rankers.items()}
     rows = []
-    for pool in pools:
+    for i, pool in enumerate(pools):
         row: dict[str, Any] = {
             "position_id": pool.vacancy.position_id,
             "as_of": pool.vacancy.as_of,
@@ -229,10 +277,7 @@ def evaluate_rankings(
         }
         shuffles = [rng.random(pool.nips.size) for _ in range(n_random)]
         scored: dict[str, list[np.ndarray]] = {
-            **{
-                name: [np.asarray(rank(pool.features), dtype=float)]
-                for name, rank in rankers.items()
-            },
+            **{name: [scores[name][i]] for name in rankers},
             RANDOM: shuffles,
             ORACLE: [pool.truth],
         }
@@ -242,4 +287,4 @@ def evaluate_rankings(
                 [precision_at_k(s, pool.truth, k) for s in score_sets]
             )
         rows.append(row)
-    return RankingReport(pd.DataFrame(rows), [*rankers, RANDOM, ORACLE], k, n_skipped)
+    return RankingReport(pd.DataFrame(rows), [*rankers, RANDOM, ORACLE], k, n_skipped, scores)
