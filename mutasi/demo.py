@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.console import Console
 
@@ -41,9 +40,8 @@ def a_vacancy(data_dir: Path) -> str:
     headcount = dataset.employees["position_id"].value_counts()
     positions = dataset.positions
     active = positions[positions["is_active"]]
-    shortage = active["abk_need"] - active["position_id"].map(headcount).fillna(0)
-    best = shortage.astype("int64").idxmax()
-    return str(pd.Series(active["position_id"]).loc[best])
+    shortage = (active["abk_need"] - active["position_id"].map(headcount).fillna(0)).to_numpy()
+    return str(active["position_id"].to_numpy()[int(shortage.argmax())])
 
 
 def demo_keys_command(
