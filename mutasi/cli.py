@@ -8,8 +8,16 @@ from features.inspect_cli import features_command
 from features.synth.cli import generate_command
 from features.validate_cli import validate_command
 from mutasi.demo import demo_keys_command
+from planning.cli import plan_command
+from serving.audit_cli import audit_app
 from serving.cli import keys_command, serve_command
-from training.cli import evaluate_command, promote_command, train_command, ui_command
+from training.cli import (
+    card_command,
+    evaluate_command,
+    promote_command,
+    train_command,
+    ui_command,
+)
 
 app = typer.Typer(
     name="mutasi",
@@ -24,11 +32,14 @@ app.command("features")(features_command)
 app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("promote")(promote_command)
+app.command("card")(card_command)
 app.command("ui")(ui_command)
 app.command("serve")(serve_command)
 app.command("keys")(keys_command)
+app.command("plan")(plan_command)
 app.command("demo-keys")(demo_keys_command)
 
+app.add_typer(audit_app, name="audit")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     )
     min_years_in_position: float | None = Field(
         None, description="Overrides the rule set's minimum years in position (e.g. 0.5)."
+    )
+    max_cell_length: int = Field(
+        2_000,
+        ge=1,
+        description="Longest cell (characters) validation accepts; a longer one rejects its row "
+        "(rule too_long). The longest contract values (titles, requirement lists) stay far below.",
     )
     # --- serving (mutasi serve) ---------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address the API listens on.")
@@ -58,6 +64,26 @@ class Settings(BaseSettings):
     )
     predict_threads: int = Field(
         1, ge=1, description="LightGBM threads per prediction (requests already run in parallel)."
+    )
+    # --- auditor web pages (/audit) ----------------------------------------------------------
+    web_session_secret: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="Key signing the auditor session cookies (>= 16 chars); default: a random "
+        "one per process, so sessions end on restart and are not shared between workers.",
+    )
+    web_session_minutes: int = Field(
+        60, ge=1, le=24 * 60, description="How long an auditor session lasts after sign-in."
+    )
+    web_cookie_secure: bool = Field(
+        True, description="Send the session cookie over HTTPS only (false: local use over HTTP)."
+    )
+    # --- transfer plans (POST /v1/plans, mutasi plan) --------------------------------------
+    max_plan_vacancies: int = Field(
+        2_000, ge=1, description="Most vacancies one plan may fill (POST /v1/plans)."
+    )
+    plan_time_limit: float = Field(
+        60.0, gt=0, description="Seconds the plan solver may take before it returns its best plan."
     )
 
     @property

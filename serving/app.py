@@ -27,9 +27,12 @@ from serving.errors import (
     RequestFieldError,
 )
 from serving.metrics import ServingMetrics
-from serving.routes import health, model, rankings, recommendations
+from serving.routes import card as card_routes
+from serving.routes import decisions as decision_routes
+from serving.routes import health, model, plans, rankings, recommendations
 from serving.security import KeyRing
 from serving.state import StateHolder
+from serving.web import install_web
 
 API_VERSION = "1"
 DESCRIPTION = """
@@ -44,6 +47,8 @@ Authenticate with an API key in the `X-API-Key` header (`mutasi keys <role>` cre
 TAGS = [
     {"name": "rankings", "description": "Candidates for a position."},
     {"name": "recommendations", "description": "Vacancies for an employee."},
+    {"name": "plans", "description": "Many vacancies filled at once (rencana mutasi)."},
+    {"name": "decisions", "description": "Officials' decisions on rankings (audited)."},
     {"name": "model", "description": "The served model, features and rules."},
     {"name": "admin", "description": "Reload model and snapshot."},
     {"name": "health", "description": "Liveness, readiness (no key needed)."},
@@ -114,8 +119,12 @@ def create_app(settings: Settings | None = None, clock: Callable[[], date] = dat
     app.state.metrics = ServingMetrics(registry)
     app.state.clock = clock
     _install_error_handlers(app)
-    for router in (health.router, rankings.router, recommendations.router, model.router):
+    routers = (health.router, rankings.router, recommendations.router, plans.router, model.router)
+    for router in routers:
         app.include_router(router)
+    app.include_router(decision_routes.router)
+    app.include_router(card_routes.router)
+    install_web(app, settings)
     Instrumentator(
         registry=registry, excluded_handlers=["/metrics", "/healthz", "/readyz"]
     ).instrument(app).expose(app, tags=["health"])

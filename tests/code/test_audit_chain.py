@@ -1,0 +1,294 @@
+"""The audit hash chain: tampering with rows directly in the database is detected; appends from
+many threads, two stores and a killed process leave a chain that verifies.
+
+SQLite always; PostgreSQL too when ``MUTASI_TEST_POSTGRES_URL`` names a scratch database (its
+audit tables are dropped before each test), e.g.
+``postgresql+psycopg://postgres@/audit_test?host=/tmp/pg&port=5432``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from serving.audit import AnswerRecord, AuditStore, ItemRecord, Lineage, NewDecision
+from serving.audit_chain import ChainReport, chain_document, document_hash, verify_chain
+from serving.audit_tables import Base
+from serving.errors import AuditError
+
+ROOT = Path(__file__).resolve().parents[2]
+LINEAGE = Lineage("mutasi-fit", "3", "run123", "2025.1", "abc123def456")
+NIP = "198503122010011002"
+POSTGRES_URL = os.environ.get("MUTASI_TEST_POSTGRES_URL")
+
+
+def answer(request_id: str, rating: float = 4.2) -> AnswerRecord:
+    item = ItemRecord(
+        rank=1,
+        nip=NIP,
+        position_id="P1",
+        prediction=rating,
+        raw_prediction=rating,
+        lower=rating - 0.5,
+        upper=rating + 0.5,
+        p_baik_or_better=0.8,
+        features={"field_sector_fit": 1.0, "years_in_grade": float("nan")},
+        shap_base_value=3.9,
+        shap_values={"field_sector_fit": rating - 3.9, "years_in_grade": 0.0},
+    )
+    return AnswerRecord(
+        request_id=request_id,
+        key_id="hr",
+        role="hr_system",
+        endpoint="rank_position",
+        as_of=date(2025, 1, 31),
+        request_json=json.dumps({"position_id": "P1"}),
+        response_json=json.dumps({"request_id": request_id, "rating": rating}),
+        lineage=LINEAGE,
+        position_id="P1",
+        items=[item],
+    )
+
+
+def decision(request_id: str) -> NewDecision:
+    return NewDecision(
+        request_id, "hr", "hr_system", NIP, "Kepala BKD", "best_ranked", None, False, None, 1
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty audit database of each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'audit.db'}"
+    if not POSTGRES_URL:
+        pytest.skip("set MUTASI_TEST_POSTGRES_URL to a scratch PostgreSQL database")
+    engine = create_engine(POSTGRES_URL)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[AuditStore]:
+    """A log of five answers (seq 1..5) and a decision on the second (seq 6)."""
+    audit = AuditStore(url)
+    audit.create_schema()
+    for i in range(1, 6):
+        audit.record(answer(f"r{i}", 3.0 + i / 10))
+    audit.record_decision(decision("r2"))
+    yield audit
+    audit.dispose()
+
+
+def sql(url: str, *statements: str) -> None:
+    """Tamper with the database the way someone with direct access would: plain SQL."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+
+
+def broken(report: ChainReport) -> tuple[int | None, str | None, str]:
+    assert not report.ok
+    assert report.first_broken is not None
+    return report.first_broken.seq, report.first_broken.request_id, report.first_broken.reason
+
+
+def test_an_untouched_chain_verifies(store: AuditStore) -> None:
+    report = verify_chain(store)
+    assert report.ok
+    assert (report.n_records, report.head_seq) == (6, 6)
+    assert report.first_broken is None
+    assert [link.seq for link, _ in store.chain_records(batch_size=4)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_edited_response_is_detected(store: AuditStore, url: str) -> None:
+    sql(url, "UPDATE audit_answers SET response_json = '{\"rating\": 5.0}' WHERE request_id = 'r3'")
+    seq, request_id, reason = broken(verify_chain(store))
+    assert (seq, request_id) == (3, "r3")
+    assert "edited" in reason
+
+
+def test_an_edited_item_is_detected(store: AuditStore, url: str) -> None:
+    sql(url, "UPDATE audit_items SET prediction = 4.9 WHERE request_id = 'r4'")
+    assert broken(verify_chain(store))[:2] == (4, "r4")
+
+
+def test_an_edited_decision_is_detected(store: AuditStore, url: str) -> None:
+    sql(url, "UPDATE audit_decisions SET reason_code = 'operational_need'")
+    seq, request_id, reason = broken(verify_chain(store))
+    assert (seq, request_id) == (6, "r2")
+    assert "edited" in reason
+
+
+def test_rehashing_an_edited_record_breaks_the_next_link(store: AuditStore, url: str) -> None:
+    sql(url, "UPDATE audit_answers SET response_json = '{}' WHERE request_id = 'r3'")
+    link, content = next((lk, c) for lk, c in store.chain_records() if lk.seq == 3)
+    assert content is not None
+    forged = document_hash(chain_document(3, link.kind, link.prev_hash, content))
+    sql(url, f"UPDATE audit_chain SET record_hash = '{forged}' WHERE seq = 3")
+    seq, request_id, reason = broken(verify_chain(store))
+    assert (seq, request_id) == (4, "r4")
+    assert "prev_hash" in reason
+
+
+def test_a_deleted_record_leaves_a_gap(store: AuditStore, url: str) -> None:
+    sql(
+        url,
+        "DELETE FROM audit_items WHERE request_id = 'r3'",
+        "DELETE FROM audit_answers WHERE request_id = 'r3'",
+        "DELETE FROM audit_chain WHERE seq = 3",
+    )
+    seq, request_id, reason = broken(verify_chain(store))
+    assert (seq, request_id) == (4, "r4")
+    assert "seq gap" in reason
+
+
+def test_a_deleted_and_renumbered_record_breaks_the_link(store: AuditStore, url: str) -> None:
+    sql(
+        url,
+        "DELETE FROM audit_items WHERE request_id = 'r3'",
+        "DELETE FROM audit_answers WHERE request_id = 'r3'",
+        "DELETE FROM audit_chain WHERE seq = 3",
+        "UPDATE audit_chain SET seq = -seq WHERE seq > 3",  # via negatives: seq stays unique
+        "UPDATE audit_chain SET seq = -seq - 1 WHERE seq < 0",
+        "UPDATE audit_chain_head SET seq = seq - 1",
+    )
+    seq, request_id, reason = broken(verify_chain(store))
+    assert (seq, request_id) == (3, "r4")
+    assert "prev_hash" in reason
+
+
+def test_a_record_deleted_from_its_table_only_is_missing(store: AuditStore, url: str) -> None:
+    sql(
+        url,
+        "DELETE FROM audit_items WHERE request_id = 'r5'",
+        "DELETE FROM audit_answers WHERE request_id = 'r5'",
+    )
+    seq, _, reason = broken(verify_chain(store))
+    assert seq == 5
+    assert "missing" in reason
+
+
+def test_reordered_records_are_detected(store: AuditStore, url: str) -> None:
+    sql(
+        url,
+        "UPDATE audit_chain SET seq = -1 WHERE seq = 2",
+        "UPDATE audit_chain SET seq = 2 WHERE seq = 3",
+        "UPDATE audit_chain SET seq = 3 WHERE seq = -1",
+    )
+    seq, request_id, reason = broken(verify_chain(store))
+    assert (seq, request_id) == (2, "r3")
+    assert "reordered" in reason
+
+
+def test_dropping_the_newest_records_disagrees_with_the_head(store: AuditStore, url: str) -> None:
+    sql(url, "DELETE FROM audit_decisions", "DELETE FROM audit_chain WHERE seq = 6")
+    seq, _, reason = broken(verify_chain(store))
+    assert seq == 6
+    assert "head" in reason
+
+
+def test_a_record_written_outside_the_log_is_detected(store: AuditStore, url: str) -> None:
+    sql(
+        url,
+        "INSERT INTO audit_answers SELECT 'forged', created_at, key_id, role, endpoint, as_of, "
+        "position_id, subject_nip, model_name, model_version, run_id, rule_set_version, "
+        "snapshot_id, request_json, response_json FROM audit_answers WHERE request_id = 'r1'",
+    )
+    seq, request_id, reason = broken(verify_chain(store))
+    assert (seq, request_id) == (None, "forged")
+    assert "not in the chain" in reason
+
+
+def test_an_anchor_catches_a_rewritten_chain(store: AuditStore, url: str) -> None:
+    (link, _) = next(iter(store.chain_records()))
+    assert verify_chain(store, anchor=(1, link.record_hash)).ok
+    seq, _, reason = broken(verify_chain(store, anchor=(1, "0" * 64)))
+    assert seq == 1
+    assert "anchor" in reason
+    assert not verify_chain(store, anchor=(99, link.record_hash)).ok
+
+
+def test_concurrent_appends_from_threads_and_stores_keep_one_chain(url: str) -> None:
+    first = AuditStore(url)
+    first.create_schema()
+    second = AuditStore(url)  # its own pool and lock: only the database orders it
+    second.create_schema()
+    errors: list[BaseException] = []
+
+    def append(audit: AuditStore, worker: int) -> None:
+        try:
+            for i in range(15):
+                audit.record(answer(f"w{worker}-{i}"))
+                if i % 5 == 0:
+                    audit.record_decision(decision(f"w{worker}-{i}"))
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=append, args=(s, w)) for w, s in enumerate([first, second] * 3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = verify_chain(first)
+    assert report.ok, report.first_broken
+    assert report.n_records == 6 * (15 + 3)
+    first.dispose()
+    second.dispose()
+
+
+WRITER = """
+import sys
+from tests.code.test_audit_chain import answer
+from serving.audit import AuditStore
+store = AuditStore(sys.argv[1])
+store.create_schema()
+i = 0
+while True:
+    store.record(answer(f"crash-{i}"))
+    i += 1
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_a_verifiable_chain(url: str) -> None:
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, url], cwd=ROOT)
+    store = AuditStore(url)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _head(store) < 30:
+            time.sleep(0.05)
+        assert writer.poll() is None, "the writer died on its own"
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+    report = verify_chain(store)
+    assert report.ok, report.first_broken
+    assert report.n_records >= 30
+    store.record(answer("after-the-crash"))  # the log goes on where it stopped
+    assert verify_chain(store).n_records == report.n_records + 1
+    store.dispose()
+
+
+def _head(store: AuditStore) -> int:
+    try:
+        return store.chain_head()[0]
+    except AuditError:  # the writer has not created the tables yet
+        return 0
