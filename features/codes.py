@@ -57,4 +57,5 @@ def unique_index(values: pd.Series, *, table: str, column: str) -> pd.Index:
     """An id index over a key column; duplicates or missing ids -> error naming the first."""
     _first_bad(values, values.isna().to_numpy(), table, column, "missing id")
     _first_bad(values, values.duplicated().to_numpy(), table, column, "duplicate id")
-    return pd.Index(values.astype("object").to_numpy(), dtype="object")
+    index: pd.Index = pd.Index(values.astype("object").to_numpy(), dtype="object")
+    return index

@@ -1,24 +1,23 @@
 """Reading a contract directory (docs/data-contract.md) and loading it as a validated Dataset.
 
-:func:`read_raw_tables` reads every table as text, so that validation can report a bad value
-exactly as the HR system exported it, with its 1-based data row number (the CSV line minus the
-header). :func:`load_dataset` is the entry point every pipeline uses: read, validate, and return
-the accepted rows as typed frames.
+:func:`read_raw_tables` reads every table as text (one file each, see
+:mod:`features.table_files`), so that validation can report a bad value exactly as the HR
+system exported it, with its 1-based data row number (the CSV record minus the header).
+:func:`load_dataset` is the entry point every pipeline uses: read, validate, and return the
+accepted rows as typed frames.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from features.contract import (
     COLUMNS,
@@ -27,15 +26,23 @@ from features.contract import (
     Dataset,
     Table,
 )
+from features.table_files import ROW, UnusableInputError, other_delimiter, read_table_file
 from features.validation import validate_tables
+
+__all__ = [
+    "MANIFEST_FILE",
+    "ROW",
+    "TABLE_SUFFIXES",
+    "RawTables",
+    "RejectedRowsError",
+    "UnusableInputError",
+    "load_dataset",
+    "read_raw_tables",
+    "snapshot_id",
+]
 
 MANIFEST_FILE = "manifest.json"
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
-ROW = "_row"  # name of the index that holds the 1-based data row number
-
-
-class UnusableInputError(ValueError):
-    """The directory cannot be validated at all; the message names the file, table or column."""
 
 
 class RejectedRowsError(ValueError):
@@ -49,6 +56,8 @@ class RawTables:
     Each frame has every contract column of its table (in contract order; an optional column
     absent from the file is all missing), ``str`` dtype, surrounding whitespace stripped, empty
     cells as NA, and an index named ``_row`` holding the 1-based data row number.
+    ``surplus_fields`` holds, per table, the rows whose record has non-empty fields beyond the
+    header (the text of those fields); validation rejects them.
     """
 
     data_dir: Path
@@ -59,6 +68,7 @@ class RawTables:
     snapshot_id: str = ""
     extra_columns: dict[Table, tuple[str, ...]] = field(default_factory=dict)
     absent_columns: dict[Table, tuple[str, ...]] = field(default_factory=dict)
+    surplus_fields: dict[Table, pd.Series] = field(default_factory=dict)
 
 
 def read_raw_tables(data_dir: Path) -> RawTables:
@@ -82,8 +92,9 @@ def read_raw_tables(data_dir: Path) -> RawTables:
         snapshot_id=snapshot_id(files.values()),
     )
     for table, path in files.items():
-        frame = _read_text_table(path)
-        _conform(table, path, frame, raw)
+        read = read_table_file(path)
+        _conform(table, path, read.frame, raw)
+        raw.surplus_fields[table] = read.surplus
     return raw
 
 
@@ -104,9 +115,12 @@ def snapshot_id(paths: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(Path(p) for p in paths):
         digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        try:
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise UnusableInputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return digest.hexdigest()[:12]
 
 
@@ -115,7 +129,10 @@ def _table_files(data_dir: Path) -> dict[Table, Path]:
     files: dict[Table, Path] = {}
     for table in Table:
         found = [data_dir / f"{table.value}{s}" for s in TABLE_SUFFIXES]
-        found = [p for p in found if p.is_file()]
+        found = [p for p in found if p.exists()]
+        for path in found:
+            if not path.is_file():
+                raise UnusableInputError(f"{path}: not a file (a directory?)")
         if len(found) > 1:
             names = " and ".join(p.name for p in found)
             raise UnusableInputError(f"{data_dir}: both {names} present; keep only one")
@@ -125,11 +142,15 @@ def _table_files(data_dir: Path) -> dict[Table, Path]:
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if not path.is_file():
+        raise UnusableInputError(f"{path}: not a file (a directory?)")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        manifest = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise UnusableInputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise UnusableInputError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
         raise UnusableInputError(f"{path}: must hold a JSON object")
@@ -148,97 +169,38 @@ def _exported_at(manifest: dict[str, Any], path: Path) -> pd.Timestamp | None:
         return None
     try:
         stamp = pd.Timestamp(str(value))
-    except ValueError:
+        if pd.isna(stamp):
+            raise ValueError("not a time")
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_localize(None)
+        # Beyond the nanosecond range (before 1677 or after 2262) is never an export date.
+        return stamp.normalize().as_unit("ns")
+    except (ValueError, OverflowError):
         raise UnusableInputError(f"{path}: exported_at {value!r} is not a date") from None
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp.normalize().as_unit("ns")
-
-
-def _read_text_table(path: Path) -> pd.DataFrame:
-    """One table file as a ``str`` frame indexed by 1-based data row number."""
-    frame = _read_csv(path) if path.suffix == ".csv" else _read_parquet(path)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    # Blank and whitespace-only cells are missing: HR exports pad cells inconsistently.
-    frame = frame.apply(lambda s: s.str.strip().replace("", pd.NA).astype("str"))
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name=ROW)
-    return frame
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,  # only an empty cell is missing ("NA" may be a real code)
-            na_values=[""],
-            skip_blank_lines=False,  # keeps row numbers equal to file lines minus the header
-            encoding="utf-8-sig",  # tolerate the BOM spreadsheet programs write
-        )
-    except UnicodeDecodeError as exc:
-        raise UnusableInputError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise UnusableInputError(f"{path}: empty file (no header row)") from None
-    except pd.errors.ParserError as exc:
-        raise UnusableInputError(f"{path}: malformed CSV ({str(exc).strip()})") from None
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
-        arrow = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise UnusableInputError(f"{path}: unreadable Parquet ({exc})") from None
-    columns = {}
-    for name, column in zip(arrow.column_names, arrow.columns, strict=True):
-        try:
-            columns[name] = _arrow_text(column)
-        except pa.ArrowException as exc:
-            raise UnusableInputError(
-                f"{path}: column {name!r} cannot be read as text ({exc})"
-            ) from None
-    return pd.DataFrame(columns, index=pd.RangeIndex(arrow.num_rows))
-
-
-def _arrow_text(column: pa.ChunkedArray) -> pd.Series:
-    """A typed Parquet column in the contract's text form, so both formats validate alike."""
-    kind = column.type
-    if pa.types.is_dictionary(kind):
-        column = column.cast(kind.value_type)
-        kind = column.type
-    if pa.types.is_date(kind):
-        text = pc.strftime(column.cast(pa.timestamp("s")), format="%Y-%m-%d")
-    elif pa.types.is_timestamp(kind):
-        # A date written from a datetime column is midnight; a real time of day is not a date.
-        stamps = column.to_pandas()
-        known = stamps.dropna()
-        midnight = bool((known == known.dt.normalize()).all())
-        return stamps.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S").astype("str")
-    elif pa.types.is_boolean(kind):
-        text = pc.if_else(column, "true", "false")
-    elif pa.types.is_floating(kind):
-        # 3.0 -> "3": an int column that went through float (because of NaN) stays an int.
-        series = column.to_pandas()
-        integral = series.notna() & (series % 1 == 0) & (series.abs() < 1e15)
-        out = series.astype("str")
-        out[integral] = series[integral].astype("int64").astype("str")
-        return out.astype("str")
-    else:
-        text = column.cast(pa.string())
-    return text.to_pandas().astype("str")
 
 
 def _conform(table: Table, path: Path, frame: pd.DataFrame, raw: RawTables) -> None:
     """Check a table's columns against the contract and store it in contract column order."""
     contract = COLUMNS[table]
     names = [c.name for c in contract]
-    missing = [c.name for c in contract if c.required and c.name not in frame.columns]
+    present = [str(c) for c in frame.columns]
+    missing = [c.name for c in contract if c.required and c.name not in present]
     if missing:
+        delimiter = other_delimiter(present)
+        if delimiter is not None:
+            raise UnusableInputError(
+                f"{path}: the file looks {delimiter}-separated; the contract wants commas "
+                f"(table {table.value}: no column {missing[0]} found)"
+            )
         raise UnusableInputError(
             f"{path}: table {table.value} is missing required column(s): {', '.join(missing)}"
         )
-    raw.extra_columns[table] = tuple(c for c in frame.columns if c not in names)
+    repeated = [n for n, k in Counter(present).items() if k > 1 and n in names]
+    if repeated:
+        raise UnusableInputError(
+            f"{path}: table {table.value} has column(s) {', '.join(repeated)} more than once"
+        )
+    raw.extra_columns[table] = tuple(dict.fromkeys(c for c in present if c not in names))
     raw.absent_columns[table] = tuple(n for n in names if n not in frame.columns)
     for name in raw.absent_columns[table]:
         frame[name] = pd.Series(pd.NA, index=frame.index, dtype="str")

@@ -44,7 +44,7 @@ def day_of(value: Any) -> np.int64:
 
 def years_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     """Years from ``earlier`` to ``later`` (day numbers); NaN where either is missing."""
-    out = (later - earlier).astype(np.float64) / DAYS_PER_YEAR
+    out: np.ndarray = (later - earlier).astype(np.float64) / DAYS_PER_YEAR
     out[(later == MISSING_DAY) | (earlier == MISSING_DAY)] = np.nan
     return out
 
@@ -97,7 +97,8 @@ class DatedIndex:
         """Number of records of each query key dated strictly before the query day."""
         keys = np.asarray(keys, dtype=np.int64)
         upto = np.searchsorted(self.combined, _combine(keys, np.broadcast_to(days, keys.shape)))
-        return (upto - self.block_start(keys)).astype(np.int64)
+        counts: np.ndarray = (upto - self.block_start(keys)).astype(np.int64)
+        return counts
 
     def block_start(self, keys: np.ndarray) -> np.ndarray:
         """Sorted position where each key's records begin (its first record, if any)."""

@@ -191,10 +191,10 @@ class EligibilityResult:
         frame = pd.concat(parts, ignore_index=True).sort_values("row", kind="stable")
         return frame[MESSAGE_COLUMNS].reset_index(drop=True)
 
-    def _values(self, rule: Rule, cited: dict[str, Any], rows: np.ndarray) -> dict[str, list]:
+    def _values(self, rule: Rule, cited: dict[str, Any], rows: np.ndarray) -> dict[str, list[Any]]:
         """Each placeholder's value for the given candidate rows."""
         scalars = {**self.position.message_fields(), **rule.params, "as_of": self.as_of}
-        values: dict[str, list] = {}
+        values: dict[str, list[Any]] = {}
         for name in rule.placeholders():
             if name in cited:
                 values[name] = _take(cited[name], rows)
@@ -205,7 +205,7 @@ class EligibilityResult:
         return values
 
 
-def _take(value: Any, rows: np.ndarray) -> list:
+def _take(value: Any, rows: np.ndarray) -> list[Any]:
     if isinstance(value, pd.Series):
         taken = value.iloc[rows].tolist()
     elif isinstance(value, np.ndarray):
@@ -229,7 +229,7 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NaT or value is pd.NA or bool(value != value)
 
 
-def _render(template: str, values: dict[str, list], n: int) -> list[str]:
+def _render(template: str, values: dict[str, list[Any]], n: int) -> list[str]:
     if not values:
         return [template] * n
     names = list(values)

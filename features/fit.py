@@ -46,7 +46,7 @@ TRIPLE_COLUMNS: tuple[str, ...] = ("nip", "position_id", "as_of")
 PROTECTED_COLUMNS: tuple[str, ...] = ("nip", "gender", "age_band")
 
 
-class FitFeatureBuilder(BaseEstimator):
+class FitFeatureBuilder(BaseEstimator):  # type: ignore[misc]  # scikit-learn has no stubs
     """Builds the catalogue's fit features for (employee, position, date) triples.
 
     Parameters
@@ -225,7 +225,7 @@ class EmployeeSnapshot:
         """Snapshot rows of NIPs (all rows if None); unknown or not-in-service NIPs are errors."""
         if nips is None:
             return np.arange(len(self.nips))
-        rows = self._lookup.get_indexer(pd.Index(list(nips), dtype="object"))
+        rows: np.ndarray = self._lookup.get_indexer(pd.Index(list(nips), dtype="object"))
         if (rows < 0).any():
             bad = [n for n, r in zip(nips, rows, strict=True) if r < 0][:5]
             raise FeatureInputError(

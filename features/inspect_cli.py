@@ -46,7 +46,8 @@ def select_candidates(
     everyone = snapshot.pair_features(position_id)
     holders = snapshot.state["position_id"].to_numpy() == position_id
     ranked = everyone.loc[~holders].sort_values(list(RANK_BY), ascending=False, kind="stable")
-    return ranked.head(top)
+    best: pd.DataFrame = ranked.head(top)
+    return best
 
 
 def _value(value: float, unit: str) -> str:

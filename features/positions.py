@@ -231,4 +231,5 @@ def _as_list_text(value: Any) -> str | None:
 
 def _bup(jabatan: np.ndarray) -> np.ndarray:
     table = np.array([BUP_BY_JABATAN.get(j, DEFAULT_BUP) for j in JABATAN_TYPES])
-    return table[jabatan]
+    bup: np.ndarray = table[jabatan]
+    return bup

@@ -158,4 +158,5 @@ class _Spells:
         """Total length of each key's intervals that ended strictly before the day."""
         first = self.ends.block_start(keys)
         upto = first + self.ends.count_before(keys, days)
-        return self.cumulative[upto] - self.cumulative[first]
+        total: np.ndarray = self.cumulative[upto] - self.cumulative[first]
+        return total

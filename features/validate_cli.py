@@ -97,6 +97,11 @@ def print_report(console: Console, result: ValidationResult, data_dir: Path, sho
     _print_issues(console, result.issues, show)
     verdict = "[green]all rows accepted[/]" if not result.n_rejected else result.rejection_summary()
     console.print(verdict)
+    if result.emptied_tables:
+        names = ", ".join(t.value for t in result.emptied_tables)
+        console.print(
+            f"[red]every row of {names} was rejected[/]: nothing can be trained or served"
+        )
 
 
 def _print_issues(console: Console, issues: pd.DataFrame, show: int) -> None:

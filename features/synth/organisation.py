@@ -118,7 +118,7 @@ def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
     if total <= 0 or weights.sum() <= 0:
         return np.zeros(len(weights), dtype=np.int64)
     quota = total * weights / weights.sum()
-    base = np.floor(quota).astype(np.int64)
+    base: np.ndarray = np.floor(quota).astype(np.int64)
     rest = total - int(base.sum())
     order = np.argsort(-(quota - base), kind="stable")
     base[order[:rest]] += 1

@@ -73,14 +73,16 @@ class StructuralModel:
 
     def rating_code(self, realised: np.ndarray) -> np.ndarray:
         """Contract rating codes of realised indices."""
-        return np.asarray(RATINGS, dtype=object)[self.rating_value(realised) - 1]
+        codes: np.ndarray = np.asarray(RATINGS, dtype=object)[self.rating_value(realised) - 1]
+        return codes
 
     def score(self, realised: np.ndarray) -> np.ndarray:
         """Nilai SKP (0..100, two decimals), monotone in the realised index."""
         t1, t2, t3, t4 = self.thresholds
         xs = (t1 - 2.0, t1, t2, t3, t4, t4 + 1.5)
         ys = (20.0, 50.5, 60.5, 75.5, 90.5, 100.0)
-        return np.round(np.interp(realised, xs, ys), 2)
+        scores: np.ndarray = np.round(np.interp(realised, xs, ys), 2)
+        return scores
 
     def expected_rating(self, index: np.ndarray) -> np.ndarray:
         """E[rating value] over the noise, given noise-free indices."""

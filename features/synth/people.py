@@ -26,7 +26,8 @@ def _mix(**shares: float) -> np.ndarray:
     row = np.zeros(len(EDUCATION_LEVELS))
     for name, share in shares.items():
         row[LV[name]] = share
-    return row / row.sum()
+    normalised: np.ndarray = row / row.sum()
+    return normalised
 
 
 # Education mix (final level) of the people in a post, by the post's profile.
@@ -124,7 +125,10 @@ def preferred_fields(org: Organisation) -> tuple[np.ndarray, np.ndarray]:
 def draw_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One draw per row of a row-stochastic matrix."""
     u = rng.random(len(probs))
-    return np.minimum((u[:, None] > np.cumsum(probs, axis=1)).sum(axis=1), probs.shape[1] - 1)
+    drawn: np.ndarray = np.minimum(
+        (u[:, None] > np.cumsum(probs, axis=1)).sum(axis=1), probs.shape[1] - 1
+    )
+    return drawn
 
 
 def draw_final_levels(rng: np.random.Generator, profiles: np.ndarray) -> np.ndarray:
@@ -184,7 +188,8 @@ def hire_age_years(rng: np.random.Generator, entry: np.ndarray, pppk: bool) -> n
     """Age at hire: young graduates for CPNS, older former honorer for PPPK."""
     if pppk:
         return np.minimum(24 + rng.gamma(3.0, 4.0, len(entry)), 55.0)
-    return HIRE_AGE_BASE[entry] + np.minimum(rng.gamma(2.0, 2.2, len(entry)), 14.0)
+    ages: np.ndarray = HIRE_AGE_BASE[entry] + np.minimum(rng.gamma(2.0, 2.2, len(entry)), 14.0)
+    return ages
 
 
 def draw_home(rng: np.random.Generator, preset: Preset, unit_region: np.ndarray) -> np.ndarray:

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.synth.organisation import CLASS_PELAKSANA, FIRST_FAMILY_CLASS, Organisation
+from features.synth.organisation import CLASS_PELAKSANA, FIRST_FAMILY_CLASS, NO_END, Organisation
 from features.synth.outcome import LEVEL_RANK
-from features.synth.state import MUTASI, NO_END, PERMINTAAN_SENDIRI, PROMOSI, Population
+from features.synth.state import MUTASI, PERMINTAAN_SENDIRI, PROMOSI, Population
 
 YEAR = 365.25
 
@@ -83,7 +83,8 @@ class TransferPolicy:
         ok &= ~pop.sanctioned(live, day)
         ok &= ~frozen[org.pos_region[pop.pos[live]]]
         ok &= pop.retire[live] - day > 365
-        return live[ok]
+        movable: np.ndarray = live[ok]
+        return movable
 
     def batch(self, day: int, frozen: np.ndarray, target: int) -> dict[str, int]:
         """Run one batch on ``day``; ``target`` is the number of moves this batch aims for."""
@@ -100,9 +101,10 @@ class TransferPolicy:
 
     def _meets(self, persons: np.ndarray, positions: np.ndarray) -> np.ndarray:
         org, pop = self.org, self.pop
-        return (pop.gol[persons] >= org.pos_min_gol[positions]) & (
+        meets: np.ndarray = (pop.gol[persons] >= org.pos_min_gol[positions]) & (
             LEVEL_RANK[pop.level[persons]] >= org.pos_min_edu[positions]
         )
+        return meets
 
     def _structural(
         self, day: int, pool: np.ndarray, open_pos: np.ndarray, moved: np.ndarray

@@ -99,4 +99,5 @@ def promote(
     changed = new > g
     next_q[c] = np.where(changed, q + interval, np.where(postpone, next_q[c] + 2, next_q[c]))
     gol[c] = new
-    return c[changed]
+    promoted: np.ndarray = c[changed]
+    return promoted

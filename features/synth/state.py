@@ -155,11 +155,12 @@ class Population:
 
     def sanctioned(self, persons: np.ndarray, day: int) -> np.ndarray:
         """Whether a sedang/berat sanction is in force on ``day``."""
-        return (
+        in_force: np.ndarray = (
             (self.sanction[persons] >= 2)
             & (self.sanction_start[persons] <= day)
             & (self.sanction_until[persons] > day)
         )
+        return in_force
 
     def events(self, org: Organisation, upto: int) -> CareerEvents:
         """Integer-coded career events logged so far (stints closed at later starts)."""

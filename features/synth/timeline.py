@@ -133,7 +133,10 @@ class CareerHistory:
     def competency(self, persons: np.ndarray, codes: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Level of each competency code as of ``day`` (latest assessment, else the default)."""
         j = self._comp.latest(persons * N_CODES + codes, day)
-        return np.where(j >= 0, self.ev.comp_level[np.maximum(j, 0)], DEFAULT_LEVEL[codes])
+        levels: np.ndarray = np.where(
+            j >= 0, self.ev.comp_level[np.maximum(j, 0)], DEFAULT_LEVEL[codes]
+        )
+        return levels
 
     def sector_years(self, persons: np.ndarray, sectors: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Years served in posts of ``sectors`` up to ``day``."""

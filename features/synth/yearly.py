@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from features.contract import COMPETENCY_CODES, EDUCATION_LEVELS, SECTORS
-from features.synth.organisation import Organisation
-from features.synth.state import NO_END, Population
+from features.synth.organisation import NO_END, Organisation
+from features.synth.state import Population
 from features.synth.timeline import CareerHistory
 
 YEAR = 365.25

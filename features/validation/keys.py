@@ -1,4 +1,4 @@
-"""Keys across rows and tables: primary-key duplicates, missing references, and the cascade.
+"""Keys across rows and tables: duplicate keys and rows, missing references, and the cascade.
 
 Keys are compared as the exported text. The first row holding a key wins; later rows with
 the same key are rejected. A row whose parent row was rejected is rejected in turn (rule
@@ -50,6 +50,34 @@ def duplicate_keys(raw: Frames) -> pd.DataFrame:
                 rule="duplicate_key",
                 value=shown.to_numpy(),
                 message=("duplicates row " + first_row[rows].astype("str")).to_numpy(),
+                severity=ERROR,
+            )
+        )
+    return concat_issues(parts)
+
+
+def duplicate_rows(raw: Frames) -> pd.DataFrame:
+    """Rows of a table without a primary key that repeat an earlier row in every column.
+
+    A repeated preference or assessment would count twice in the features; the first wins.
+    """
+    parts = []
+    for table, frame in raw.items():
+        if table in PRIMARY_KEYS:
+            continue
+        repeated = frame.duplicated(keep="first").to_numpy()
+        if not repeated.any():
+            continue
+        groups = [frame[c] for c in frame.columns]
+        first_row = frame.index.to_series().groupby(groups, dropna=False).transform("first")
+        rows = frame.index[repeated]
+        parts.append(
+            issues_frame(
+                table=table.value,
+                rows=rows.to_numpy(),
+                column=None,
+                rule="duplicate_row",
+                message=("repeats row " + first_row[rows].astype("str") + " exactly").to_numpy(),
                 severity=ERROR,
             )
         )

@@ -22,14 +22,16 @@ from features.contract import (
     dtype_of,
 )
 
-ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+# [0-9], not \d: \d also matches other scripts' digits (e.g. full-width), which the
+# casts below cannot read.
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # At most 15 digits: larger values cannot be held exactly and are never a contract value.
-INT_TEXT = r"[+-]?\d{1,15}"
-FLOAT_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+INT_TEXT = r"[+-]?[0-9]{1,15}"
+FLOAT_TEXT = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 BOOL_TEXT: dict[str, bool] = {"true": True, "false": False, "1": True, "0": False}
 # The contract's only bool, positions.is_active, defaults to true when missing.
 BOOL_DEFAULT = True
-COMPETENCY_ITEM = r"\s*([^:]+?)\s*:\s*(\d{1,3})\s*"
+COMPETENCY_ITEM = r"\s*([^:]+?)\s*:\s*([0-9]{1,3})\s*"
 
 _NS_MIN = pd.Timestamp.min.ceil("D")
 _NS_MAX = pd.Timestamp.max.floor("D")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.contract import CONTRACT_VERSION, Dataset, Table
+from features.contract import CONTRACT_VERSION, REQUIRED_TABLES, Dataset, Table
 
 ERROR = "error"
 WARNING = "warning"
@@ -115,6 +115,13 @@ class ValidationResult:
     def n_rejected(self) -> int:
         """Rows rejected in all tables."""
         return int(self.counts["rejected"].sum())
+
+    @property
+    def emptied_tables(self) -> list[Table]:
+        """Required tables that had rows and kept none: nothing downstream can use them."""
+        counts = self.counts
+        emptied = counts.index[(counts["read"] > 0) & (counts["accepted"] == 0)]
+        return [t for t in REQUIRED_TABLES if t.value in emptied]
 
     def rejection_summary(self) -> str:
         """One line: rejected rows per table."""

@@ -34,7 +34,7 @@ class RowRule:
 
 def _pns_nip(e: pd.DataFrame) -> pd.Series:
     """PNS rows whose NIP is well-formed, so that its digits carry meaning."""
-    return (e["employment_type"] == "PNS") & e["nip"].str.fullmatch(r"\d{18}").fillna(False)
+    return (e["employment_type"] == "PNS") & e["nip"].str.fullmatch(r"[0-9]{18}").fillna(False)
 
 
 def _nip_digits(e: pd.DataFrame, start: int, stop: int) -> pd.Series:
@@ -44,14 +44,15 @@ def _nip_digits(e: pd.DataFrame, start: int, stop: int) -> pd.Series:
 def _nip_birth_date(f: Frames, _: pd.Timestamp | None) -> pd.Series:
     e = f[Table.EMPLOYEES]
     birth = e["birth_date"]
-    ymd = birth.dt.year * 10000 + birth.dt.month * 100 + birth.dt.day
+    ymd: pd.Series = birth.dt.year * 10000 + birth.dt.month * 100 + birth.dt.day
     return _pns_nip(e) & birth.notna() & (_nip_digits(e, 0, 8) != ymd)
 
 
 def _nip_tmt_cpns(f: Frames, _: pd.Timestamp | None) -> pd.Series:
     e = f[Table.EMPLOYEES]
     tmt = e["tmt_cpns"]
-    return _pns_nip(e) & tmt.notna() & (_nip_digits(e, 8, 14) != tmt.dt.year * 100 + tmt.dt.month)
+    year_month: pd.Series = tmt.dt.year * 100 + tmt.dt.month
+    return _pns_nip(e) & tmt.notna() & (_nip_digits(e, 8, 14) != year_month)
 
 
 def _nip_gender(f: Frames, _: pd.Timestamp | None) -> pd.Series:
@@ -108,7 +109,9 @@ def _before_tmt_cpns(table: Table, date_column: str) -> Mask:
         employees = f[Table.EMPLOYEES].dropna(subset=["nip"]).drop_duplicates("nip")
         tmt_cpns = employees.set_index("nip")["tmt_cpns"]
         frame = f[table]
-        return frame[date_column] < frame["nip"].map(tmt_cpns)
+        # reindex, not map: map with an empty datetime mapper fails (no employees accepted).
+        start = pd.Series(tmt_cpns.reindex(frame["nip"]).to_numpy(), index=frame.index)
+        return frame[date_column] < start
 
     return fails
 

@@ -75,7 +75,7 @@ def _digits(n: int, what: str) -> CellRule:
     return CellRule(
         f"{what}_format",
         f"{what} must be exactly {n} digits",
-        lambda cells: cells.str.fullmatch(rf"\d{{{n}}}").fillna(False).astype(bool),
+        lambda cells: cells.str.fullmatch(rf"[0-9]{{{n}}}").fillna(False).astype(bool),
     )
 
 

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from features.contract import COLUMNS, OPTIONAL_TABLES, REQUIRED_TABLES, Dataset, Table
-from features.validation.keys import Rejected, cascade, duplicate_keys, missing_references
+from features.validation.keys import (
+    Rejected,
+    cascade,
+    duplicate_keys,
+    duplicate_rows,
+    missing_references,
+)
 from features.validation.parsing import parse_frame, typed_frame
 from features.validation.report import (
     CASCADE,
@@ -21,7 +27,15 @@ from features.validation.report import (
     table_issue,
 )
 from features.validation.rules import check_rows
-from features.validation.schemas import check_cells
+from features.validation.schemas import REQUIRED, check_cells
+from features.validation.shape import (
+    extra_field_issues,
+    mask_too_long,
+    too_long_cells,
+    too_long_issues,
+    without_masked_required,
+)
+from mutasi.settings import get_settings
 
 if TYPE_CHECKING:
     from features.data import RawTables
@@ -38,25 +52,36 @@ FORWARD_LOOKING_DATES: frozenset[tuple[Table, str]] = frozenset(
 )
 
 
-def validate_tables(raw: RawTables, *, as_of: pd.Timestamp | None = None) -> ValidationResult:
+def validate_tables(
+    raw: RawTables, *, as_of: pd.Timestamp | None = None, max_cell_length: int | None = None
+) -> ValidationResult:
     """Check every table, reject bad rows and their dependants, and type the accepted rows.
 
     The export date bounding "future" checks is ``as_of`` if given, else the manifest's
-    ``exported_at``, else the latest past-event date in the data.
+    ``exported_at``, else the latest past-event date in the data. A cell longer than
+    ``max_cell_length`` characters (default: setting ``MUTASI_MAX_CELL_LENGTH``) rejects its row.
     """
-    parsed = {table: parse_frame(table, frame) for table, frame in raw.tables.items()}
+    limit = get_settings().max_cell_length if max_cell_length is None else max_cell_length
+    long = too_long_cells(raw.tables, limit)
+    too_long = too_long_issues(raw.tables, long, limit)
+    tables = mask_too_long(raw.tables, long)
+    parsed = {table: parse_frame(table, frame) for table, frame in tables.items()}
     export_date, source = _export_date(raw, parsed, as_of)
     export_year = None if export_date is None else export_date.year
+    cells = concat_issues([check_cells(t, frame, export_year) for t, frame in tables.items()])
     found = concat_issues(
         [
             _dataset_issues(raw),
-            *(check_cells(t, frame, export_year) for t, frame in raw.tables.items()),
-            check_rows(parsed, raw.tables, export_date),
-            duplicate_keys(raw.tables),
-            missing_references(raw.tables),
+            too_long,
+            extra_field_issues(raw.surplus_fields),
+            without_masked_required(cells, too_long, REQUIRED),
+            check_rows(parsed, tables, export_date),
+            duplicate_keys(tables),
+            duplicate_rows(tables),
+            missing_references(tables),
         ]
     )
-    cascaded, rejected = cascade(raw.tables, _rejected_rows(found, raw.tables))
+    cascaded, rejected = cascade(tables, _rejected_rows(found, tables))
     issues = concat_issues([found, cascaded])
     dataset = Dataset(
         **{t.value: typed_frame(t, parsed[t][~rejected[t]]) for t in parsed},
@@ -67,7 +92,7 @@ def validate_tables(raw: RawTables, *, as_of: pd.Timestamp | None = None) -> Val
     return ValidationResult(
         dataset=dataset,
         issues=issues,
-        counts=_counts(raw.tables, rejected, issues),
+        counts=_counts(tables, rejected, issues),
         rejected={t: _rejected_frame(t, raw.tables[t], rejected[t], issues) for t in raw.tables},
         files=dict(raw.files),
         export_date_source=source,
@@ -154,7 +179,8 @@ def _rejected_frame(
     """The rejected rows as exported, with ``_row`` and ``_reasons`` (every error of the row)."""
     rows = raw[rejected.to_numpy()]
     errors = issues[(issues["table"] == table.value) & (issues["severity"] == ERROR)]
-    reason = errors["column"] + ": " + errors["rule"] + " (" + errors["message"] + ")"
+    # Row-level errors (extra fields, repeated rows) name no column.
+    reason = (errors["column"] + ": ").fillna("") + errors["rule"] + " (" + errors["message"] + ")"
     reason.index = pd.Index(errors["row"].to_numpy("int64", na_value=-1))
     # Most rejected rows have one reason; joining per group in Python only for the others.
     several = reason.index.duplicated(keep=False)
