@@ -57,7 +57,8 @@ class OutcomeCounts:
 def outcome_year(effective_date: pd.Series) -> pd.Series:
     """First full calendar year spent in the new position."""
     starts_year = (effective_date.dt.month == 1) & (effective_date.dt.day == 1)
-    return (effective_date.dt.year + (~starts_year).astype(int)).astype("int64")
+    year: pd.Series = (effective_date.dt.year + (~starts_year).astype(int)).astype("int64")
+    return year
 
 
 def moves_with_outcomes(dataset: Dataset) -> tuple[pd.DataFrame, OutcomeCounts]:

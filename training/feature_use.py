@@ -53,7 +53,8 @@ def availability_now(
         ids = np.random.default_rng(seed).choice(ids, PROBE_POSITIONS, replace=False)
     snapshot = builder.snapshot(as_of)
     frames = [snapshot.pair_features(str(p)) for p in ids]
-    return pd.concat(frames).notna().mean()
+    share: pd.Series = pd.concat(frames).notna().mean()
+    return share
 
 
 def retired_features(

@@ -180,7 +180,8 @@ class FitModel:
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Expected rating, clipped to 1..5."""
         raw = np.asarray(self.regressor_.predict(self._select(features)), dtype=float)
-        return np.clip(raw, RATING_MIN, RATING_MAX)
+        clipped: np.ndarray = np.clip(raw, RATING_MIN, RATING_MAX)
+        return clipped
 
     def rank_score(self, features: pd.DataFrame) -> np.ndarray:
         """Candidates are ranked by expected rating."""

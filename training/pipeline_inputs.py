@@ -53,7 +53,8 @@ class PipelineInputs:
 def builder_params_of(builder: FitFeatureBuilder) -> dict[str, Any]:
     """The builder's constructor parameters (scikit-learn style), JSON-safe."""
     params = builder.get_params() if hasattr(builder, "get_params") else {}
-    return json.loads(json.dumps(params, default=str))
+    safe: dict[str, Any] = json.loads(json.dumps(params, default=str))
+    return safe
 
 
 def fitted_builder(dataset: Dataset, params: dict[str, Any] | None = None) -> FitFeatureBuilder:

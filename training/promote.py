@@ -286,7 +286,8 @@ def record(decision: Decision, settings: Settings) -> str:
             tracking.tag_version(
                 client, name, cmp.champion_version, {"retired_by": cmp.challenger_version}
             )
-    return run.info.run_id
+    run_id: str = run.info.run_id
+    return run_id
 
 
 def _decision_metrics(cmp: Comparison) -> dict[str, float]:

@@ -136,9 +136,10 @@ def eligible_rows(
         return np.zeros(0, dtype=bool)
     target = position_target(dataset.positions, dataset.units, vacancy.position_id)
     result = evaluate_eligibility(state, target, vacancy.as_of, rule_set, dataset.freeze_periods)
-    return np.asarray(result.eligible, dtype=bool) & (
+    movable: np.ndarray = np.asarray(result.eligible, dtype=bool) & (
         state["position_id"].to_numpy(dtype=object) != vacancy.position_id
     )
+    return movable
 
 
 def audit_attributes(state: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:

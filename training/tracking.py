@@ -77,7 +77,7 @@ def log_lightgbm_model(
     """Log and register the regressor with signature and input example (native flavour)."""
     example = features.iloc[:INPUT_EXAMPLE_ROWS]
     signature = infer_signature(example, np.asarray(booster.predict(example)))
-    return mlflow.lightgbm.log_model(
+    info: ModelInfo = mlflow.lightgbm.log_model(
         booster,
         name="model",
         signature=signature,
@@ -85,6 +85,7 @@ def log_lightgbm_model(
         registered_model_name=registered_model_name,
         pip_requirements=model_requirements(),
     )
+    return info
 
 
 def model_requirements() -> list[str]:
