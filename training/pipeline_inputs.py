@@ -67,6 +67,11 @@ def load_inputs(
 ) -> PipelineInputs:
     """Validate and load a contract directory and everything the pipeline needs with it."""
     validation = validate_tables(read_raw_tables(data_dir))
+    if emptied := validation.emptied_tables:
+        names = ", ".join(t.value for t in emptied)
+        raise ValueError(
+            f"{data_dir}: validation rejected every row of {names}; run `mutasi validate` on it"
+        )
     dataset = validation.dataset
     catalogue_path = Path(str(resources.files("features").joinpath("catalogue.yaml")))
     rule_source = settings.rules_file or Path(

@@ -175,3 +175,16 @@ def test_training_inputs_are_the_accepted_rows(province: Path) -> None:
     assert len(inputs.dataset.employees) == len(employees) - 4
     assert not inputs.dataset.employees["nip"].isin(broken).any()
     assert not inputs.dataset.performance["nip"].isin(broken).any()
+
+
+def test_train_refuses_when_a_required_table_lost_every_row(province: Path) -> None:
+    """Every employee rejected: the message names the table, not a later symptom."""
+    employees = pd.read_csv(province / "employees.csv", dtype=str, keep_default_na=False)
+    employees["gender"] = "X"
+    employees.to_csv(province / "employees.csv", index=False)
+
+    result = runner.invoke(app, ["train", str(province)], env={"COLUMNS": "300"})
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "rejected every row of employees" in result.output
