@@ -65,6 +65,23 @@ class Settings(BaseSettings):
     predict_threads: int = Field(
         1, ge=1, description="LightGBM threads per prediction (requests already run in parallel)."
     )
+    max_request_bytes: int = Field(
+        1_048_576, ge=1, description="Largest request body accepted; a larger one gets 413."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS); empty: no CORS at all.",
+    )
+    require_model_at_start: bool = Field(
+        False,
+        description="`mutasi serve` exits (code 2) when no model/snapshot loads at start, "
+        "instead of serving 503 until an admin reload succeeds.",
+    )
+    fallback_bundle_dir: Path | None = Field(
+        None,
+        description="Where the last successfully loaded model is copied on every load; used "
+        "at start when the registry is unreachable or has no such model.",
+    )
     # --- auditor web pages (/audit) ----------------------------------------------------------
     web_session_secret: SecretStr | None = Field(
         None,

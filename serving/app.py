@@ -26,7 +26,10 @@ from serving.errors import (
     ReloadError,
     RequestFieldError,
 )
+from serving.fallback import make_holder
+from serving.log_privacy import install_nip_masking
 from serving.metrics import ServingMetrics
+from serving.middleware import document_transport_errors, install_middleware
 from serving.routes import card as card_routes
 from serving.routes import decisions as decision_routes
 from serving.routes import health, model, plans, rankings, recommendations
@@ -93,15 +96,17 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, clock: Callable[[], date] = date.today) -> FastAPI:
     """The API for ``settings`` (default: the process settings); ``clock`` gives "today"."""
     settings = settings or get_settings()
-    holder = StateHolder(settings)
+    holder = make_holder(settings)
     audit = AuditStore(settings.audit_url)
     registry = CollectorRegistry()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         audit.create_schema()
-        # Loading takes seconds of CPU: off the event loop, once, before serving.
-        await run_in_threadpool(holder.load_initial, clock())
+        # Loading takes seconds of CPU: off the event loop, once, before serving (unless
+        # `mutasi serve` already loaded it to refuse starting without a model).
+        if not holder.ready:
+            await run_in_threadpool(holder.load_initial, clock())
         yield
         audit.dispose()
 
@@ -125,7 +130,18 @@ def create_app(settings: Settings | None = None, clock: Callable[[], date] = dat
     app.include_router(decision_routes.router)
     app.include_router(card_routes.router)
     install_web(app, settings)
+    install_middleware(app, settings)
+    install_nip_masking()
+    document_transport_errors(app)
     Instrumentator(
         registry=registry, excluded_handlers=["/metrics", "/healthz", "/readyz"]
     ).instrument(app).expose(app, tags=["health"])
     return app
+
+
+def preload(app: FastAPI) -> None:
+    """Load the model and snapshot now, before serving; :class:`NotReadyError` says why not."""
+    holder: StateHolder = app.state.holder
+    holder.load_initial(app.state.clock())
+    if not holder.ready:
+        raise NotReadyError(f"no model/snapshot loaded: {holder.last_error or 'unknown reason'}")

@@ -19,7 +19,8 @@ def serve_command(
     """Serve the ranking API (loads the champion model and the HR snapshot once at start)."""
     import uvicorn
 
-    from serving.app import create_app
+    from serving.app import create_app, preload
+    from serving.errors import NotReadyError
 
     settings = get_settings()
     if not settings.api_keys:
@@ -27,8 +28,17 @@ def serve_command(
             "[yellow]No API keys configured (MUTASI_API_KEYS): every /v1 endpoint will "
             "answer 401. Create one with `mutasi keys <role>`.[/yellow]"
         )
+    app = create_app(settings)
+    if settings.require_model_at_start:
+        try:
+            preload(app)
+        except NotReadyError as exc:
+            Console(stderr=True).print(
+                f"mutasi serve: {exc}", soft_wrap=True, highlight=False, markup=False
+            )
+            raise typer.Exit(2) from None
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host or settings.host,
         port=port or settings.port,
         log_level=log_level,

@@ -53,6 +53,7 @@ def post_decision(
         401: DECISION_ERRORS[401],
         403: DECISION_ERRORS[403],
         404: {"description": "No such answer, or no decision on it yet."},
+        503: {"description": "The audit log is unavailable."},
     },
     summary="The decision recorded on a ranking",
 )

@@ -126,6 +126,7 @@ def rank_inline_position(
         401: DECISION_ERRORS[401],
         403: DECISION_ERRORS[403],
         404: {"description": "No answer with this request id."},
+        503: {"description": "The audit log is unavailable."},
     },
     summary="A stored answer, byte for byte as it was returned",
 )

@@ -193,7 +193,11 @@ def test_pages_hold_no_inline_style_or_script(auditor: TestClient) -> None:
 
 
 def test_the_api_keeps_its_own_headers(web: TestClient) -> None:
-    assert "x-frame-options" not in web.get("/healthz").headers
+    """The API gets the service-wide headers, not the HTML pages' CSP and no-store."""
+    headers = web.get("/healthz").headers
+    assert headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" not in headers
+    assert headers.get("cache-control") != "no-store"
 
 
 def test_bahasa_indonesia_by_default_and_english_on_request(auditor: TestClient) -> None:
