@@ -23,7 +23,7 @@ import pandas as pd
 from features.catalogue import load_catalogue
 from features.contract import COLUMNS, Dataset, Table, dtype_of
 from features.dated_index import MISSING_DAY, day_of, take, to_days, years_between
-from features.history import GOLONGAN_PNS_RANK, LEVEL_RANK, EmployeeHistory
+from features.history import GOLONGAN_PNS_RANK, LEVEL_RANK, EmployeeHistory, Skp
 
 AGE_BANDS: tuple[str, ...] = ("<30", "30-39", "40-49", "50+")
 
@@ -65,6 +65,12 @@ class EmployeeSide:
     skp_last_score: np.ndarray
     skp_mean_3y: np.ndarray
     skp_trend: np.ndarray
+    skp_years_rated: np.ndarray
+    skp_mean_all: np.ndarray
+    skp_share_sangat_baik: np.ndarray
+    skp_share_below_baik: np.ndarray
+    skp_mean_score: np.ndarray
+    skp_last_known_score: np.ndarray
     competency: np.ndarray  # (n, len(COMPETENCY_CODES)) latest assessed level, NaN = none
 
     def __len__(self) -> int:
@@ -113,8 +119,30 @@ def employee_side(history: EmployeeHistory, nips: np.ndarray, days: np.ndarray) 
         skp_last_score=skp.last_score,
         skp_mean_3y=mean_3y,
         skp_trend=trend,
+        **_skp_record(skp),
         competency=history.competencies_at(nips, days),
     )
+
+
+def _skp_record(skp: Skp) -> dict[str, np.ndarray]:
+    """Aggregates of the whole SKP record before the date (NaN where there is no rated year).
+
+    They estimate the lasting part of performance better than the last three years and survive
+    the end of the score in 2022: the mean and shares are of ratings, and the scores of 2021
+    and before stay on record. Someone never scored (hired from 2022 on) gets the middle of
+    each predikat's score band instead, so that "no score" is never read as "no history".
+    """
+    rated, scored = skp.n_rated > 0, skp.n_scored > 0
+    n, n_scored = np.maximum(skp.n_rated, 1.0), np.maximum(skp.n_scored, 1.0)
+    mean_score = np.where(scored, skp.score_sum / n_scored, skp.band_sum / n)
+    return {
+        "skp_years_rated": skp.n_rated,
+        "skp_mean_all": np.where(rated, skp.rating_sum / n, np.nan),
+        "skp_share_sangat_baik": np.where(rated, skp.n_top / n, np.nan),
+        "skp_share_below_baik": np.where(rated, skp.n_low / n, np.nan),
+        "skp_mean_score": np.where(rated | scored, mean_score, np.nan),
+        "skp_last_known_score": np.where(scored, skp.last_known_score, skp.last_band),
+    }
 
 
 def _mean_and_slope(recent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,10 @@ from features.timeline import PositionTimeline
 LEVEL_RANK = np.array([EDUCATION_RANK[lv] for lv in EDUCATION_LEVELS], dtype=np.float64)
 GOLONGAN_PNS_RANK = np.array([PNS_GOLONGAN_RANK.get(g, np.nan) for g in GOLONGAN])
 RATING_SCALE = np.array([RATING_VALUE[r] for r in RATINGS], dtype=np.float64)
+# Middle of each predikat's band on the 0..100 score scale of PP 46/2011 (buruk <= 50, kurang
+# 51-60, cukup 61-75, baik 76-90, sangat baik 91-100), in RATINGS order: what a rated year is
+# worth on the score scale when it has no score.
+RATING_BAND_SCORE = np.array([25.0, 55.5, 68.0, 83.0, 95.5])
 TECHNICAL_CODE_OF_SECTOR = np.array([COMPETENCY_CODES.index(f"teknis_{s}") for s in SECTORS])
 
 
@@ -62,6 +66,16 @@ class Skp:
     last_rating: np.ndarray
     last_score: np.ndarray
     recent: np.ndarray  # (n, 3) ratings of the three finished years before, oldest first
+    # Over every finished year before the date (the whole career in the data):
+    n_rated: np.ndarray  # rated years
+    rating_sum: np.ndarray  # sum of their ratings (1..5)
+    n_top: np.ndarray  # years rated sangat_baik
+    n_low: np.ndarray  # years rated below baik
+    band_sum: np.ndarray  # sum of the rated years' band midpoints (RATING_BAND_SCORE)
+    n_scored: np.ndarray  # years with a score (nilai; none from 2022 on)
+    score_sum: np.ndarray  # sum of those scores
+    last_known_score: np.ndarray  # the latest score there is, however old (NaN: none)
+    last_band: np.ndarray  # band midpoint of the latest rating (NaN: none)
 
 
 class EmployeeHistory:
@@ -216,10 +230,27 @@ class EmployeeHistory:
         self.skp_score = np.full(shape, np.nan)
         col = year - self.first_year
         self.skp_rating[nip, col] = take(RATING_SCALE, rating, np.nan)
+        self.skp_band = np.full(shape, np.nan)
+        self.skp_band[nip, col] = take(RATING_BAND_SCORE, rating, np.nan)
         self.skp_score[nip, col] = performance["score"].to_numpy(np.float64)
-        # Column of the latest rated year up to each column (-1 = none yet): forward fill.
+        # Column of the latest rated / scored year up to each column (-1 = none): forward fill.
         rated = np.where(~np.isnan(self.skp_rating), np.arange(n_years), -1)
         self.skp_latest = np.maximum.accumulate(rated, axis=1)
+        scored = np.where(~np.isnan(self.skp_score), np.arange(n_years), -1)
+        self.skp_latest_scored = np.maximum.accumulate(scored, axis=1)
+        # Running totals over the years up to each column: career aggregates in one lookup.
+        ratings = np.nan_to_num(self.skp_rating)
+        self.skp_totals = {
+            "n_rated": np.cumsum(~np.isnan(self.skp_rating), axis=1, dtype=np.float64),
+            "rating_sum": np.cumsum(ratings, axis=1),
+            "n_top": np.cumsum(ratings == RATING_VALUE["sangat_baik"], axis=1, dtype=np.float64),
+            "n_low": np.cumsum(
+                (ratings > 0) & (ratings < RATING_VALUE["baik"]), axis=1, dtype=np.float64
+            ),
+            "band_sum": np.cumsum(np.nan_to_num(self.skp_band), axis=1),
+            "n_scored": np.cumsum(~np.isnan(self.skp_score), axis=1, dtype=np.float64),
+            "score_sum": np.cumsum(np.nan_to_num(self.skp_score), axis=1),
+        }
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -269,10 +300,23 @@ class EmployeeHistory:
             col = last_col - back
             ok = (col >= 0) & (col < n_years)
             recent[ok, k] = self.skp_rating[nips[ok], col[ok]]
+        # Totals up to the last finished year; nothing is known before the first column.
+        upto = np.clip(last_col, 0, n_years - 1)
+        started = last_col >= 0
+        totals = {
+            name: np.where(started, running[nips, upto], 0.0)
+            for name, running in self.skp_totals.items()
+        }
+        scored = np.where(started, self.skp_latest_scored[nips, upto], -1)
         return Skp(
             last_rating=np.where(found, self.skp_rating[nips, rows], np.nan),
             last_score=np.where(found, self.skp_score[nips, rows], np.nan),
+            last_band=np.where(found, self.skp_band[nips, rows], np.nan),
             recent=recent,
+            last_known_score=np.where(
+                scored >= 0, self.skp_score[nips, np.maximum(scored, 0)], np.nan
+            ),
+            **totals,
         )
 
     def preference_priority(

@@ -53,6 +53,7 @@ def _bool(value: np.ndarray, missing: np.ndarray) -> np.ndarray:
 def _education(p: Pair) -> dict[str, np.ndarray]:
     field = p.emp.education_field  # -1 (unknown) indexes the NaN row / the False column
     sector_fit = p.field_fit[field, p.pos.sector]
+    current = p.emp.sector
     listed = p.pos.field_ok[p.row, field]
     position_fit = np.where(p.pos.any_field | listed, 1.0, sector_fit)
     gap = p.emp.education_rank - p.pos.min_education_rank
@@ -62,6 +63,11 @@ def _education(p: Pair) -> dict[str, np.ndarray]:
         "education_level_gap": gap,
         # One level above the minimum is normal career progress; beyond that is over-qualified.
         "overqualification": np.maximum(gap - 1.0, 0.0),
+        # The setting the past SKP ratings were earned in: lets the model tell a strong record
+        # in an easy post from one earned against the odds.
+        "current_field_sector_fit": np.where(
+            current < 0, np.nan, p.field_fit[field, np.maximum(current, 0)]
+        ),
     }
 
 
@@ -113,6 +119,12 @@ def _performance(p: Pair) -> dict[str, np.ndarray]:
         "skp_last_score": p.emp.skp_last_score,
         "skp_mean_3y": p.emp.skp_mean_3y,
         "skp_trend": p.emp.skp_trend,
+        "skp_years_rated": p.emp.skp_years_rated,
+        "skp_mean_all": p.emp.skp_mean_all,
+        "skp_share_sangat_baik": p.emp.skp_share_sangat_baik,
+        "skp_share_below_baik": p.emp.skp_share_below_baik,
+        "skp_mean_score": p.emp.skp_mean_score,
+        "skp_last_known_score": p.emp.skp_last_known_score,
     }
 
 
@@ -123,6 +135,9 @@ def _mobility(p: Pair) -> dict[str, np.ndarray]:
         "same_region_as_current": _bool(p.emp.region == target, (p.emp.region < 0) | (target < 0)),
         "target_in_home_region": _bool(
             p.emp.home_region == target, (p.emp.home_region < 0) | (target < 0)
+        ),
+        "current_away_from_home": _bool(
+            p.emp.region != p.emp.home_region, (p.emp.region < 0) | (p.emp.home_region < 0)
         ),
         "asked_for_unit": (~np.isnan(priority)).astype(np.float64),
         "preference_priority": priority,

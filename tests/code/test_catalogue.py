@@ -36,6 +36,14 @@ REQUIRED = [
     "skp_last_score",
     "skp_mean_3y",
     "skp_trend",
+    "skp_years_rated",
+    "skp_mean_all",
+    "skp_share_sangat_baik",
+    "skp_share_below_baik",
+    "skp_mean_score",
+    "skp_last_known_score",
+    "current_field_sector_fit",
+    "current_away_from_home",
     "same_region_as_current",
     "target_in_home_region",
     "asked_for_unit",
@@ -74,7 +82,7 @@ def test_protected_attributes_are_not_features() -> None:
 
 def test_accessors() -> None:
     catalogue = load_catalogue()
-    assert catalogue.version == "1"
+    assert catalogue.version == "2"
     assert len(catalogue.monotone_constraints()) == len(catalogue.names)
     assert catalogue.by_name("competency_shortfall_sum").monotone == -1
     assert catalogue.by_name("field_sector_fit").group == "education"

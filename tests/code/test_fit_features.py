@@ -44,6 +44,7 @@ def test_a_worked_example(builder: FitFeatureBuilder) -> None:
         "field_position_fit": 1.0,  # and P1 lists it
         "education_level_gap": 1.0,  # S2 (7) vs S1 (6)
         "overqualification": 0.0,
+        "current_field_sector_fit": 1.0,  # she already works in kesehatan (P1)
         "golongan_gap": 0.0,  # III/d vs III/d
         "years_in_grade": years("2022-01-01", "2019-04-01"),
         "competency_shortfall_manajerial": 1.0,  # required 3, assessed 2 (2019; the 3 is 2023)
@@ -62,8 +63,15 @@ def test_a_worked_example(builder: FitFeatureBuilder) -> None:
         "skp_last_score": 82.0,
         "skp_mean_3y": (4 + 5 + 4) / 3,  # 2019..2021
         "skp_trend": 0.0,
+        "skp_years_rated": 3.0,  # 2019..2021, the whole record
+        "skp_mean_all": (4 + 5 + 4) / 3,
+        "skp_share_sangat_baik": 1 / 3,  # 2020
+        "skp_share_below_baik": 0.0,
+        "skp_mean_score": (80 + 90 + 82) / 3,
+        "skp_last_known_score": 82.0,
         "same_region_as_current": 1.0,
         "target_in_home_region": 1.0,
+        "current_away_from_home": 0.0,  # U1 is in 7571, her home region
         "asked_for_unit": 1.0,  # U1, 2020-10-01, priority 1
         "preference_priority": 1.0,
         "target_position_shortage": 0.0,  # abk 1, held by E1
@@ -171,6 +179,61 @@ def test_skp_mean_and_trend(builder: FitFeatureBuilder) -> None:
     nothing = features(E3, "P1", "2022-06-01", builder)
     assert np.isnan(nothing["skp_last_rating"])
     assert np.isnan(nothing["skp_mean_3y"])
+
+
+def test_skp_record_outlives_the_score(builder: FitFeatureBuilder) -> None:
+    f = features(E1, "P1", "2025-01-01", builder)  # 2019..2024: 4 5 4 | 4 5 4, scores to 2021
+    assert f["skp_years_rated"] == 6.0
+    assert f["skp_mean_all"] == pytest.approx(26 / 6)
+    assert f["skp_share_sangat_baik"] == pytest.approx(2 / 6)
+    assert f["skp_share_below_baik"] == 0.0
+    assert f["skp_mean_score"] == pytest.approx((80 + 90 + 82) / 3)  # 2022 on have no score
+    assert f["skp_last_known_score"] == 82.0  # the 2021 score, while the last SKP has none
+    assert np.isnan(f["skp_last_score"])
+
+
+def test_skp_record_shares_and_only_finished_years(builder: FitFeatureBuilder) -> None:
+    f = features(E5, "P1", "2025-01-01", builder)  # 2021 baik 76, 2022 kurang, 2023-24 baik
+    assert f["skp_years_rated"] == 4.0
+    assert f["skp_mean_all"] == pytest.approx((4 + 2 + 4 + 4) / 4)
+    assert f["skp_share_below_baik"] == pytest.approx(1 / 4)
+    assert f["skp_share_sangat_baik"] == 0.0
+    assert (f["skp_mean_score"], f["skp_last_known_score"]) == (76.0, 76.0)
+    # On 2024-12-31 the 2024 SKP is not known yet.
+    assert features(E5, "P1", "2024-12-31", builder)["skp_years_rated"] == 3.0
+    late = features(E1, "P1", "2031-06-01", builder)  # long after the last year on record
+    assert late["skp_years_rated"] == 6.0
+
+
+def test_skp_record_without_scores_or_ratings(builder: FitFeatureBuilder) -> None:
+    pppk = features(E3, "P1", "2025-06-01", builder)  # 2022 baik, 2023 baik, 2024 sangat baik
+    assert pppk["skp_years_rated"] == 3.0
+    assert pppk["skp_mean_all"] == pytest.approx(13 / 3)
+    # Hired in 2022, never scored: the middle of each predikat's band (baik 76-90, sb 91-100).
+    assert pppk["skp_mean_score"] == pytest.approx((83 + 83 + 95.5) / 3)
+    assert pppk["skp_last_known_score"] == 95.5
+    first_year = features(E3, "P1", "2023-03-01", builder)  # only 2022 baik
+    assert (first_year["skp_mean_score"], first_year["skp_last_known_score"]) == (83.0, 83.0)
+    record = ["skp_mean_all", "skp_share_sangat_baik", "skp_share_below_baik",
+              "skp_mean_score", "skp_last_known_score"]  # fmt: skip
+    # E3's first year is not finished yet; 2012 is before anyone's first year on record.
+    for nip, as_of in ((E3, "2022-06-01"), (E1, "2012-01-01")):
+        f = features(nip, "P1", as_of, builder)
+        assert f["skp_years_rated"] == 0.0
+        assert f[record].isna().all(), as_of
+
+
+def test_current_post_setting(builder: FitFeatureBuilder) -> None:
+    """Fit of the degree to the CURRENT unit's sector and being away from home, as of the date."""
+    before = features(E2, "P1", "2015-06-01", builder)  # guru in P5 (umum, 7571), home 7501
+    assert (before["current_field_sector_fit"], before["current_away_from_home"]) == (0.0, 1.0)
+    after = features(E2, "P1", "2016-01-02", builder)  # now P4 (pendidikan, 7501)
+    assert (after["current_field_sector_fit"], after["current_away_from_home"]) == (1.0, 0.0)
+    manager = features(E6, "P1", "2015-06-01", builder)  # manajemen in P7 (umum): related
+    assert manager["current_field_sector_fit"] == 0.6
+    assert features(E6, "P1", "2017-01-01", builder)["current_field_sector_fit"] == 0.3
+    # The same employee and date give the same value whatever the target post.
+    assert features(E6, "P5", "2017-01-01", builder)["current_field_sector_fit"] == 0.3
 
 
 def test_regions(builder: FitFeatureBuilder) -> None:
