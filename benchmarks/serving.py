@@ -25,14 +25,11 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,29 +41,25 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from features.synth import generate_province
+from benchmarks._server import (
+    PYTHON,
+    free_port,
+    province_with_champion,
+    quantiles,
+    running,
+    use_work_dir,
+    uvicorn_cmd,
+)
 from mutasi.settings import get_settings
 from serving.ranking import position_target, rank_position
 from serving.schemas import RankingOptions
-from serving.security import Role, key_line
+from serving.security import Role
 from serving.state import ServingState, StateHolder
-from training import tracking
-from training.train import TrainConfig, train
 
 RESULTS = Path(__file__).parent / "results" / "serving.json"
 POOLS = (100, 1_000, 10_000)
 K = 10
 KEY = "mk_benchmark_hr_system_key"
-PYTHON = sys.executable
-
-
-def _quantiles(seconds: list[float]) -> dict[str, float]:
-    ms = np.asarray(seconds) * 1000
-    return {
-        "median_ms": float(np.median(ms)),
-        "p99_ms": float(np.percentile(ms, 99)),
-        "n": len(ms),
-    }
 
 
 def _time(fn: Callable[[], object], repeats: int, warmup: int = 5) -> list[float]:
@@ -80,36 +73,10 @@ def _time(fn: Callable[[], object], repeats: int, warmup: int = 5) -> list[float
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def setup(work: Path, n_employees: int, seed: int) -> None:
-    """Generate the province and train + promote a champion under ``work`` (env points there).
-
-    A work directory kept from an earlier run (``--keep``) is reused as it is.
-    """
-    province = work / "province"
-    os.environ.update(
-        {
-            "MUTASI_VAR_DIR": str(work / "var"),
-            "MUTASI_DATA_DIR": str(province),
-            "MUTASI_API_KEYS": json.dumps([key_line("bench", Role.HR_SYSTEM, KEY)]),
-            "MUTASI_MAX_POOL_SIZE": str(max(POOLS)),
-        }
-    )
-    os.environ.pop("MUTASI_MLFLOW_TRACKING_URI", None)
-    get_settings.cache_clear()
-    if (work / "var" / "mlflow.db").exists():
-        return
-    generate_province(preset="gorontalo", seed=seed, n_employees=n_employees, out_dir=province)
-    result = train(province, TrainConfig(seed=seed))
-    assert result.model_version is not None
-    settings = get_settings()
-    client = tracking.configure(settings)
-    tracking.set_alias(client, settings.model_name, tracking.CHAMPION, result.model_version)
+    """Generate the province and train + promote a champion under ``work`` (env points there)."""
+    use_work_dir(work, {"bench": (Role.HR_SYSTEM, KEY)}, MUTASI_MAX_POOL_SIZE=str(max(POOLS)))
+    province_with_champion(work, n_employees, seed)
 
 
 def busiest_position(state: ServingState, today: date) -> str:
@@ -156,7 +123,7 @@ def in_process(state: ServingState, position_id: str, pool: list[str], today: da
     eligible = rank_position(
         state, target, options, request_id="n", today=today, settings=settings
     ).response.eligibility.n_eligible
-    ours_q, floor_q = _quantiles(_time(ours, repeats)), _quantiles(_time(floor, repeats))
+    ours_q, floor_q = quantiles(_time(ours, repeats)), quantiles(_time(floor, repeats))
     return {
         "pool": len(pool),
         "eligible": eligible,
@@ -164,37 +131,6 @@ def in_process(state: ServingState, position_id: str, pool: list[str], today: da
         "floor": floor_q,
         "ratio_median": ours_q["median_ms"] / floor_q["median_ms"],
     }
-
-
-@contextmanager
-def running(cmd: list[str], port: int, ready_path: str, env: dict[str, str]) -> Iterator[str]:
-    """A server subprocess on 127.0.0.1:port, stopped (by its pid) on exit."""
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield _wait_ready(proc, log, f"http://127.0.0.1:{port}", ready_path, cmd)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _wait_ready(proc: subprocess.Popen, log: Any, url: str, ready_path: str, cmd: list[str]) -> str:
-    """Poll until the server answers ``ready_path`` with 200 (or fail with its log)."""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"{cmd[2]} exited: {log.read().decode()[-2000:]}")
-        try:
-            if httpx.get(url + ready_path, timeout=2).status_code == 200:
-                return url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{cmd} did not become ready in 300 s")
 
 
 def load(url: str, path: str, body: dict[str, Any], clients: int, per_client: int) -> dict:
@@ -229,16 +165,15 @@ def load(url: str, path: str, body: dict[str, Any], clients: int, per_client: in
         "requests": len(latencies),
         "errors": len(errors),
         "throughput_rps": len(latencies) / wall,
-        **_quantiles(latencies),
+        **quantiles(latencies),
     }
 
 
 def http_ours(env: dict[str, str], position_id: str, pools: dict[int, list[str]], today: date):
-    port = _free_port()
-    cmd = [PYTHON, "-m", "uvicorn", "serving.app:create_app", "--factory",
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
     out = {}
-    with running(cmd, port, "/readyz", env) as url:
+    with running(uvicorn_cmd(port), port, "/readyz", env):
         for size, pool in pools.items():
             body = {"k": K, "candidate_nips": pool, "as_of": today.isoformat()}
             out[size] = load(url, f"/v1/positions/{position_id}/rankings", body, 4, 25)
@@ -246,7 +181,7 @@ def http_ours(env: dict[str, str], position_id: str, pools: dict[int, list[str]]
 
 
 def http_peer(env: dict[str, str], matrices: dict[int, tuple[list[str], np.ndarray]]) -> dict:
-    port = _free_port()
+    port = free_port()
     mlflow = str(Path(PYTHON).with_name("mlflow"))
     settings = get_settings()
     cmd = [mlflow, "models", "serve", "-m", f"models:/{settings.model_name}@champion",
@@ -255,7 +190,8 @@ def http_peer(env: dict[str, str], matrices: dict[int, tuple[list[str], np.ndarr
     path = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
     peer_env = {**env, "MLFLOW_TRACKING_URI": settings.tracking_uri, "PATH": path}
     out = {}
-    with running(cmd, port, "/ping", peer_env) as url:
+    url = f"http://127.0.0.1:{port}"
+    with running(cmd, port, "/ping", peer_env):
         for size, (columns, matrix) in matrices.items():
             rows = np.where(np.isnan(matrix), None, matrix).tolist()  # JSON has no NaN: null
             body = {"dataframe_split": {"columns": columns, "data": rows}}

@@ -225,12 +225,17 @@ class EmployeeSnapshot:
         """Snapshot rows of NIPs (all rows if None); unknown or not-in-service NIPs are errors."""
         if nips is None:
             return np.arange(len(self.nips))
-        rows: np.ndarray = self._lookup.get_indexer(pd.Index(list(nips), dtype="object"))
+        rows = self.lookup(nips)
         if (rows < 0).any():
             bad = [n for n, r in zip(nips, rows, strict=True) if r < 0][:5]
             raise FeatureInputError(
                 f"nips not in service on {self.as_of.date()} (or unknown): {bad}"
             )
+        return rows
+
+    def lookup(self, nips: Sequence[str]) -> np.ndarray:
+        """Snapshot rows of NIPs, -1 for a NIP unknown or not in service (one hash join)."""
+        rows: np.ndarray = self._lookup.get_indexer(pd.Index(list(nips), dtype="object"))
         return rows
 
     def pair_array(

@@ -28,6 +28,7 @@ from serving.errors import (
 )
 from serving.fallback import make_holder
 from serving.log_privacy import install_nip_masking
+from serving.memory import tune_allocators
 from serving.metrics import ServingMetrics
 from serving.middleware import document_transport_errors, install_middleware
 from serving.routes import card as card_routes
@@ -96,6 +97,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, clock: Callable[[], date] = date.today) -> FastAPI:
     """The API for ``settings`` (default: the process settings); ``clock`` gives "today"."""
     settings = settings or get_settings()
+    tune_allocators(settings.malloc_arena_max)  # before any snapshot is read or thread starts
     holder = make_holder(settings)
     audit = AuditStore(settings.audit_url)
     registry = CollectorRegistry()

@@ -6,7 +6,7 @@ without "duplicated timeseries" errors.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 
 # Latencies of the in-process work are milliseconds, not the seconds of HTTP buckets.
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.25, 0.5, 1.0, 2.5)
@@ -14,7 +14,7 @@ _POOL = (1, 10, 50, 100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000)
 
 
 class ServingMetrics:
-    """Custom histograms: ranking time, SHAP time, candidate pool size; reload outcomes."""
+    """Custom histograms: ranking time, SHAP time, candidate pool size; reloads; process memory."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
@@ -43,3 +43,5 @@ class ServingMetrics:
             ["outcome"],
             registry=registry,
         )
+        # Resident memory and CPU of the process: how an operator sees a reload that leaks.
+        ProcessCollector(registry=registry)

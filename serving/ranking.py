@@ -132,10 +132,10 @@ def candidate_rows(
                 )
             ]
         )
-    lookup = view.row_of_nip
-    rows = np.fromiter((lookup.get(nip, -1) for nip in unique), dtype=np.int64, count=len(unique))
-    unknown = [nip for nip, r in zip(unique, rows, strict=True) if r < 0]
-    return rows[rows >= 0], unknown
+    rows = view.employees.lookup(unique)
+    known = rows >= 0
+    unknown = [] if known.all() else [nip for nip, r in zip(unique, rows, strict=True) if r < 0]
+    return rows[known], unknown
 
 
 def _ineligible(state: ServingState, result: EligibilityResult) -> list[IneligibleCandidate]:

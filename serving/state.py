@@ -29,6 +29,7 @@ from features.fit import EmployeeSnapshot, FitFeatureBuilder
 from mutasi.settings import Settings
 from serving.audit import Lineage
 from serving.errors import NotReadyError, ReloadBusyError, ReloadError
+from serving.memory import release_when_gone
 from training.bundle import ModelBundle, load_bundle, resolve_model_uri
 from training.pipeline_inputs import fitted_builder
 
@@ -343,6 +344,9 @@ class StateHolder:
             raise ReloadError(_describe(exc)) from exc
         self._current = new  # the swap: one reference assignment
         self.last_error = None
+        if old is not None:
+            release_when_gone(old)
+        del old, keep, bundle  # requests in flight may still hold the old state; we do not
         reloaded = [name for name, flag in (("model", model), ("snapshot", snapshot)) if flag]
         return ReloadOutcome(new, reloaded, time.perf_counter() - started)
 

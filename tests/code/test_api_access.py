@@ -71,6 +71,7 @@ def test_metrics_expose_http_and_ranking_histograms(api: TestClient) -> None:
         "mutasi_ranking_seconds_bucket",
         "mutasi_shap_seconds_bucket",
         "mutasi_candidate_pool_size_bucket",
+        "process_resident_memory_bytes",
     ):
         assert metric in text
 

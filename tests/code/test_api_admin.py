@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from serving import memory
 from serving.app import create_app
 from serving.security import Role
 from tests.serving_fixtures import Champion, headers
@@ -71,6 +75,34 @@ def test_a_reload_swaps_the_state_atomically_under_load(fresh_api: TestClient) -
     assert reload.json()["reloaded"] == ["model", "snapshot"]
     assert _state(fresh_api) is not before
     assert failures == []
+
+
+def test_a_reload_releases_the_state_it_replaces(fresh_api: TestClient) -> None:
+    # Memory stays flat reload after reload only if nothing keeps a replaced state alive.
+    position_id = sorted(_state(fresh_api).targets)[0]
+    served = fresh_api.post(f"/v1/positions/{position_id}/rankings", json={"k": 3}, headers=HR)
+    assert served.status_code == 200
+    old_state, old_dataset = weakref.ref(_state(fresh_api)), weakref.ref(_state(fresh_api).dataset)
+    reload = fresh_api.post(
+        "/v1/admin/reload", json={"model": True, "snapshot": True}, headers=ADMIN
+    )
+    assert reload.status_code == 200, reload.text
+    gc.collect()
+    assert old_state() is None
+    assert old_dataset() is None
+
+
+def test_a_reload_hands_the_freed_pages_back(
+    fresh_api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims: list[int] = []
+    monkeypatch.setattr(memory, "malloc_trim", lambda: trims.append)
+    reload = fresh_api.post("/v1/admin/reload", json={"model": True}, headers=ADMIN)
+    assert reload.status_code == 200, reload.text
+    deadline = time.monotonic() + 10
+    while not trims and time.monotonic() < deadline:  # once the replaced state is freed
+        time.sleep(0.05)
+    assert trims == [0]
 
 
 def test_a_failed_reload_keeps_the_old_state_and_says_why(

@@ -1,0 +1,136 @@
+"""What the HTTP benchmarks share: a province with a champion, a server subprocess, quantiles.
+
+Not a benchmark itself (the leading underscore keeps ``make bench`` from running it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from features.synth import generate_province
+from mutasi.settings import get_settings
+from serving.security import Role, key_line
+from training import tracking
+from training.train import TrainConfig, train
+
+PYTHON = sys.executable
+LOOPBACK = "127.0.0.1"
+
+
+def quantiles(seconds: Sequence[float]) -> dict[str, float]:
+    """Median and p99 in milliseconds, and the count (NaN when there is nothing to measure)."""
+    if len(seconds) == 0:
+        return {"median_ms": float("nan"), "p99_ms": float("nan"), "n": 0}
+    ms = np.asarray(seconds) * 1000
+    return {
+        "median_ms": float(np.median(ms)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "n": len(ms),
+    }
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return int(s.getsockname()[1])
+
+
+def use_work_dir(work: Path, keys: dict[str, tuple[Role, str]], **extra: str) -> None:
+    """Point the settings (environment) at ``work``: var dir, province, API keys."""
+    lines = [key_line(key_id, role, secret) for key_id, (role, secret) in keys.items()]
+    os.environ.update(
+        {
+            "MUTASI_VAR_DIR": str(work / "var"),
+            "MUTASI_DATA_DIR": str(work / "province"),
+            "MUTASI_API_KEYS": json.dumps(lines),
+            **extra,
+        }
+    )
+    os.environ.pop("MUTASI_MLFLOW_TRACKING_URI", None)
+    get_settings.cache_clear()
+
+
+def province_with_champion(work: Path, n_employees: int, seed: int) -> str:
+    """Generate ``work/province`` and train + promote a champion on it; its version.
+
+    A work directory kept from an earlier run (``--keep``) is reused as it is.
+    """
+    if (work / "var" / "mlflow.db").exists():
+        settings = get_settings()
+        client = tracking.configure(settings)
+        version = client.get_model_version_by_alias(settings.model_name, tracking.CHAMPION)
+        return str(version.version)
+    generate_province(
+        preset="gorontalo", seed=seed, n_employees=n_employees, out_dir=work / "province"
+    )
+    return train_version(work / "province", seed, champion=True)
+
+
+def train_version(province: Path, seed: int, champion: bool) -> str:
+    """Train and register a model on ``province``; optionally make it the champion."""
+    result = train(province, TrainConfig(seed=seed))
+    assert result.model_version is not None
+    if champion:
+        set_champion(result.model_version)
+    return result.model_version
+
+
+def set_champion(version: str) -> None:
+    """Point the ``@champion`` alias at ``version``."""
+    settings = get_settings()
+    client = tracking.configure(settings)
+    tracking.set_alias(client, settings.model_name, tracking.CHAMPION, version)
+
+
+@contextmanager
+def running(cmd: list[str], port: int, ready_path: str, env: dict[str, str]) -> Iterator[Any]:
+    """A server subprocess on 127.0.0.1:port, stopped (by its pid) on exit; yields the Popen."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(proc, log, f"http://{LOOPBACK}:{port}", ready_path, cmd)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_ready(proc: subprocess.Popen, log: Any, url: str, ready_path: str, cmd: list[str]) -> None:
+    """Poll until the server answers ``ready_path`` with 200 (or fail with its log)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{cmd[2]} exited: {log.read().decode()[-2000:]}")
+        try:
+            if httpx.get(url + ready_path, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{cmd} did not become ready in 300 s")
+
+
+def uvicorn_cmd(port: int) -> list[str]:
+    """The service as ``mutasi serve`` runs it: one uvicorn worker on the loopback interface."""
+    return [PYTHON, "-m", "uvicorn", "serving.app:create_app", "--factory",
+            "--host", LOOPBACK, "--port", str(port), "--log-level", "warning"]  # fmt: skip
