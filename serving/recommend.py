@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from features.eligibility import PositionTarget, evaluate_eligibility
+from features.eligibility_checks import JUDGED_TARGET_FIELDS
 from mutasi.settings import Settings
 from serving.audit import ItemRecord, Lineage
 from serving.errors import NotFoundError
@@ -59,18 +60,20 @@ def eligible_vacancies(
     """Which vacancies the employee may move into, and how many fail each bar rule.
 
     The rule engine evaluates many candidates against one post; here it is one candidate
-    against many posts. Rules judge what a post is (unit, region, sector, jabatan type,
-    minimum golongan and education), not its id; the id only matters to ``same_position``,
-    and the employee's own post is not among the vacancies. So posts that differ only by id
-    are evaluated once (a test checks this against evaluating every post).
+    against many posts. Rules judge a post by ``JUDGED_TARGET_FIELDS`` (region, jabatan type,
+    minimum golongan and education), not by its id or unit; the id only matters to
+    ``same_position``, and the employee's own post is not among the vacancies. So posts alike
+    in those fields are evaluated once (a test checks this against evaluating every post).
     """
-    groups: dict[PositionTarget, list[int]] = {}
+    groups: dict[tuple[str | None, ...], tuple[PositionTarget, list[int]]] = {}
     for i, position_id in enumerate(position_ids):
-        groups.setdefault(replace(state.targets[position_id], position_id=None), []).append(i)
+        target = state.targets[position_id]
+        key = tuple(getattr(target, name) for name in JUDGED_TARGET_FIELDS)
+        groups.setdefault(key, (replace(target, position_id=None), []))[1].append(i)
     candidate = view.state.iloc[[row]]
     counts = {r.id: 0 for r in state.rule_set.rules if r.kind == "bar"}
     ok = np.zeros(len(position_ids), dtype=bool)
-    for target, members in groups.items():
+    for target, members in groups.values():
         result = evaluate_eligibility(
             candidate, target, view.as_of, state.rule_set, state.dataset.freeze_periods
         )

@@ -33,6 +33,7 @@ import pandas as pd
 from mlflow import MlflowClient
 
 from mutasi.settings import Settings, get_settings
+from training import tracking
 from training.data import TimeSplit
 from training.fairness import FairnessReport
 from training.intervals import DEFAULT_LEVEL, SplitConformal
@@ -205,9 +206,7 @@ def load_bundle(
     ``settings`` picks the tracking/registry store (default: the process settings).
     """
     settings = settings or get_settings()
-    mlflow.set_tracking_uri(settings.tracking_uri)
-    mlflow.set_registry_uri(settings.tracking_uri)
-    client = MlflowClient()
+    client = tracking.configure(settings)
     uri = resolve_model_uri(model_uri_or_alias, settings.model_name)
     run_id, version = run_of(uri, client)
     regressor = mlflow.lightgbm.load_model(uri)

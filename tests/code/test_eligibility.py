@@ -30,6 +30,7 @@ from features.eligibility import (
     rule_set_from_settings,
     rule_table_markdown,
 )
+from features.eligibility_checks import JUDGED_TARGET_FIELDS
 from mutasi.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,6 +194,29 @@ def freezes(*rows: tuple[str, str, str]) -> pd.DataFrame:
         end_date=pd.to_datetime(frame["end_date"]),
         reason="pilkada",
     )
+
+
+def test_rules_judge_a_post_only_by_the_fields_they_declare() -> None:
+    # Recommendations judge posts alike in JUDGED_TARGET_FIELDS once; that is only right while
+    # no check reads anything else of the target (apart from position_id).
+    pool = state(
+        {}, PPPK, {"status": "cuti"}, {"discipline_level": "sedang"}, {"years_in_position": 1.0},
+        {"jabatan_type": "jpt_pratama", "years_in_position": 1.5}, {"age_years": 58.2},
+        {"golongan": "II/d", "golongan_rank": 7.0},
+        {"education_level": "D3", "education_rank": 5.0}, {"region_code": "7501"},
+        {"unit_id": "U-DINKES", "sector": "kesehatan"},
+        {"home_region_code": "7501"}, {"years_in_position": 6.0},
+    )  # fmt: skip
+    periods = freezes(("7571", "2025-01-01", "2025-12-31"))
+    rules = load_rule_set()
+    base = evaluate_eligibility(pool, TARGET, AS_OF, rules, periods)
+    assert base.hits.any(axis=0).sum() >= len(rules.rules) - 1  # nearly every rule is exercised
+    judged = {name: getattr(TARGET, name) for name in JUDGED_TARGET_FIELDS}
+    for sector in SECTORS:
+        for unit_id in ("U-DINKES", "U-SETDA", "U-OTHER"):
+            other = PositionTarget(unit_id=unit_id, sector=sector, position_id="P-NEW", **judged)
+            result = evaluate_eligibility(pool, other, AS_OF, rules, periods)
+            np.testing.assert_array_equal(result.hits, base.hits, err_msg=f"{unit_id} {sector}")
 
 
 def test_a_frozen_target_region_bars_everybody() -> None:

@@ -68,6 +68,15 @@ def test_bundle_round_trip_predicts_like_the_trained_model(trained: TrainResult)
             & (frame["expected_rating"] <= frame["interval_high"])).all()  # fmt: skip
 
 
+def test_loading_a_bundle_prints_no_download_bars(
+    trained: TrainResult, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # MLflow's tqdm bars tore through `mutasi evaluate`'s display and the service's log.
+    monkeypatch.delenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", raising=False)
+    load_bundle(tracking.CHALLENGER)
+    assert "Downloading artifacts" not in capfd.readouterr().err
+
+
 def _shuffled_labels(prepared: Prepared) -> Prepared:
     """Same moves and features, outcomes permuted: a deliberately useless challenger."""
     ts = prepared.training_set
