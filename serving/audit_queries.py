@@ -15,30 +15,20 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from serving.audit_chain import ChainLink, answer_content, decision_content
+from serving.audit_records import NewDecision
 from serving.audit_tables import ANSWER, DECISION, AuditAnswer, AuditDecision, AuditItem, ChainEntry
 
 
 @dataclass(frozen=True)
-class DecisionRecord:
-    """A decision as stored: who was chosen, by whom, why, and whether it overrode the model.
+class DecisionRecord(NewDecision):
+    """A decision as stored: what was recorded, plus its id, time and place in the hash chain.
 
     ``override_kind`` is ``not_ranked_first`` or ``ineligible`` for an override, else None;
-    ``chosen_rank`` is the chosen person's rank in the answer (None if ineligible); ``seq`` is
-    the decision's place in the hash chain.
+    ``chosen_rank`` is the chosen person's rank in the answer (None if ineligible).
     """
 
     decision_id: str
-    request_id: str
     decided_at: datetime
-    key_id: str
-    role: str
-    chosen_nip: str
-    decided_by: str
-    reason_code: str
-    note: str | None
-    override: bool
-    override_kind: str | None
-    chosen_rank: int | None
     seq: int | None
 
 

@@ -6,6 +6,7 @@ All three are plain ASGI middleware so that they also cover errors raised before
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -81,20 +82,28 @@ class RequestSizeLimit:
 
 
 class SecurityHeaders:
-    """Add :data:`SECURITY_HEADERS` to every HTTP response (a route's own value wins)."""
+    """Add ``headers`` (default :data:`SECURITY_HEADERS`) to every HTTP response under
+    ``prefix`` (default: all); a route's own value wins."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, headers: Mapping[str, str] = SECURITY_HEADERS, prefix: str = ""
+    ) -> None:
         self.app = app
+        self.headers = dict(headers)
+        self.prefix = prefix.rstrip("/")
+
+    def _applies(self, path: str) -> bool:
+        return not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self._applies(scope["path"]):
             await self.app(scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 

@@ -345,8 +345,7 @@ class StateHolder:
         self._current = new  # the swap: one reference assignment
         self.last_error = None
         if old is not None:
-            release_when_gone(old)
-        del old, keep, bundle  # requests in flight may still hold the old state; we do not
+            release_when_gone(old)  # once requests in flight on it, and this frame, let go
         reloaded = [name for name, flag in (("model", model), ("snapshot", snapshot)) if flag]
         return ReloadOutcome(new, reloaded, time.perf_counter() - started)
 

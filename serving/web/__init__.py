@@ -13,8 +13,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from mutasi.settings import Settings
+from serving.middleware import SecurityHeaders
 from serving.web.auth import LoginRequired, login_url
-from serving.web.headers import SecurityHeaders
+from serving.web.headers import SECURITY_HEADERS
 from serving.web.render import STATIC_DIR
 from serving.web.routes import router
 from serving.web.session import SessionCodec, new_secret
@@ -37,7 +38,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     )
     app.include_router(router)
     app.mount("/audit/static", StaticFiles(directory=STATIC_DIR), name="audit_static")
-    app.add_middleware(SecurityHeaders, prefix="/audit")
+    app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS, prefix="/audit")
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_: Request, exc: LoginRequired) -> RedirectResponse:
