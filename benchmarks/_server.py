@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from features.synth import generate_province
 from mutasi.settings import get_settings
-from serving.security import Role, key_line
+from serving.api.security import Role, key_line
 from training import tracking
 from training.train import TrainConfig, train
 
@@ -132,5 +132,5 @@ def wait_ready(proc: subprocess.Popen, log: Any, url: str, ready_path: str, cmd:
 
 def uvicorn_cmd(port: int) -> list[str]:
     """The service as ``mutasi serve`` runs it: one uvicorn worker on the loopback interface."""
-    return [PYTHON, "-m", "uvicorn", "serving.app:create_app", "--factory",
+    return [PYTHON, "-m", "uvicorn", "serving.api.app:create_app", "--factory",
             "--host", LOOPBACK, "--port", str(port), "--log-level", "warning"]  # fmt: skip

@@ -63,7 +63,7 @@ from benchmarks._server import (
     use_work_dir,
     uvicorn_cmd,
 )
-from serving.security import Role
+from serving.api.security import Role
 
 RESULTS = Path(__file__).parent / "results" / "load.json"
 HR_KEY = "mk_load_benchmark_hr_system"

@@ -3,11 +3,11 @@
 benchmarks/plan.py measures the optimiser on synthetic scores; this one runs the whole path the
 API and ``mutasi plan`` take on real data: a generated province (5,000 employees by default), a
 champion trained and promoted on it (the project's own functions, in a temporary store), and
-``serving.plan.make_plan`` for 100 vacancies (active posts short of staff at the export date,
-seats = their shortage) against every employee in service. It times each step (eligibility +
-features + prediction for every pair, encoding, the exact solve, explaining the chosen moves,
-the whole answer) and compares the optimal plan with the greedy one-post-at-a-time plan on the
-same problem. Prints a table and writes benchmarks/results/plan_province.json.
+``serving.domain.plan.answer.make_plan`` for 100 vacancies (active posts short of staff at
+the export date, seats = their shortage) against every employee in service. It times each
+step (eligibility + features + prediction for every pair, encoding, the exact solve,
+explaining the chosen moves, the whole answer) and compares the optimal plan with the greedy
+one-post-at-a-time plan on the same problem. Prints a table and writes benchmarks/results/plan_province.json.
 
     .venv/bin/python benchmarks/plan_province.py [--employees 5000] [--vacancies 100] [--keep DIR]
 """
@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.serving import setup
 from mutasi.settings import get_settings
 from planning import PlanPolicy, PlanResult, SolveOptions, greedy_plan, solve_plan
-from serving.plan import explain_moves, make_plan
-from serving.plan_inputs import build_plan_inputs
-from serving.plan_schemas import PlanPolicyRequest, PlanRequest, PlanVacancy
+from serving.domain.plan.answer import explain_moves, make_plan
+from serving.domain.plan.inputs import build_plan_inputs
+from serving.schemas.plans import PlanPolicyRequest, PlanRequest, PlanVacancy
 from serving.state import ServingState, build_state, load_model
 
 RESULTS = Path(__file__).parent / "results" / "plan_province.json"

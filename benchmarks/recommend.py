@@ -1,4 +1,4 @@
-"""Benchmark: the best vacancies for one employee (``serving.recommend``), in process.
+"""Benchmark: the best vacancies for one employee (``serving.domain.recommend``), in process.
 
 Sets up, in a temporary directory, a generated province (default 10,500 employees) and a
 champion trained on it, then measures in one run, for the same employees:
@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._server import province_with_champion, quantiles, use_work_dir
 from features.eligibility import evaluate_eligibility
 from mutasi.settings import get_settings
-from serving.recommend import recommend, vacancies
-from serving.schemas import RecommendationRequest
+from serving.domain.recommend import recommend, vacancies
+from serving.schemas.common import RecommendationRequest
 from serving.state import ServingState, StateHolder
 
 RESULTS = Path(__file__).parent / "results" / "recommend.json"

@@ -4,7 +4,7 @@ Sets up, in a temporary directory, a generated province of >= 10,000 employees a
 trained on it with the project's own functions, then measures in one run, on the same model and
 the same candidate rows:
 
-- in-process ``serving.ranking.rank_position`` (eligibility, features, prediction, top 10,
+- in-process ``serving.domain.ranking.rank_position`` (eligibility, features, prediction, top 10,
   SHAP of the top 10, JSON-ready answer), median and p99;
 - the floor: ``Booster.predict`` on the pool's feature matrix plus ``pred_contrib`` on the
   top 10 (nothing else), and our time / floor;
@@ -51,9 +51,9 @@ from benchmarks._server import (
     uvicorn_cmd,
 )
 from mutasi.settings import get_settings
-from serving.ranking import position_target, rank_position
-from serving.schemas import RankingOptions
-from serving.security import Role
+from serving.api.security import Role
+from serving.domain.ranking import position_target, rank_position
+from serving.schemas.common import RankingOptions
 from serving.state import ServingState, StateHolder
 
 RESULTS = Path(__file__).parent / "results" / "serving.json"

@@ -45,7 +45,7 @@ ParamCheck = Callable[[Any], str | None]  # returns what is wrong with a value, 
 
 # The fields of a target the checks read, besides position_id (read by `same_position` only).
 # Posts alike in these are judged alike, which lets one employee be judged against hundreds of
-# vacancies with a few evaluations (serving.recommend). A check that reads another field must
+# vacancies with a few evaluations (serving.domain.recommend). A check that reads another field must
 # be listed here: tests/code/test_eligibility.py changes every other field and expects
 # the same verdicts.
 JUDGED_TARGET_FIELDS: tuple[str, ...] = (

@@ -9,8 +9,8 @@ from features.synth.cli import generate_command
 from features.validate_cli import validate_command
 from mutasi.demo import demo_keys_command
 from planning.cli import plan_command
-from serving.audit_cli import audit_app
-from serving.cli import keys_command, serve_command
+from serving.api.cli import keys_command, serve_command
+from serving.audit.cli import audit_app
 from training.cli import (
     card_command,
     evaluate_command,

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from features.data import load_dataset
 from mutasi.settings import get_settings
-from serving.security import Role, key_line, new_key
+from serving.api.security import Role, key_line, new_key
 
 
 def demo_keys(var_dir: Path) -> dict[str, str]:

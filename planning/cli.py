@@ -2,8 +2,8 @@
 registered model: a summary on screen, CSV files, an Excel workbook and the JSON answer.
 
 The command builds the same state the API serves (model bundle, HR snapshot, rule set) and calls
-the same :func:`serving.plan.make_plan` as ``POST /v1/plans``, so a plan made at the command
-line and one made through the API are the same plan.
+the same :func:`serving.domain.plan.answer.make_plan` as ``POST /v1/plans``, so a plan made
+at the command line and one made through the API are the same plan.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from mutasi.settings import get_settings
 from planning.errors import PlanError
 from planning.request_files import PlanFileError, plan_request
 from serving.errors import RequestFieldError, ServingError
-from serving.plan_schemas import DEFAULT_POLICY, PlanResponse
+from serving.schemas.plans import DEFAULT_POLICY, PlanResponse
 
 console = Console()
 SHOWN_MOVES = 40
@@ -86,8 +86,8 @@ def plan_command(
 ) -> None:
     """Plan transfers into the listed vacancies: optimal under the staffing rules, explained."""
     from planning.export import write_csv, write_workbook
-    from serving.plan import make_plan
-    from serving.routes.answering import new_request_id
+    from serving.api.routes.answering import new_request_id
+    from serving.domain.plan.answer import make_plan
     from serving.state import build_state
     from training.bundle import load_bundle
 

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from serving.plan_schemas import PlanPin, PlanPolicyRequest, PlanRequest, PlanVacancy
-from serving.schemas import Nip
+from serving.schemas.common import Nip
+from serving.schemas.plans import PlanPin, PlanPolicyRequest, PlanRequest, PlanVacancy
 
 PIN_KINDS: tuple[str, ...] = ("in", "out")
 _NIP = TypeAdapter(Nip)

@@ -1,4 +1,4 @@
-"""Domain errors of the serving logic; ``serving.app`` maps each to an HTTP status.
+"""Domain errors of the serving logic; ``serving.api.app`` maps each to an HTTP status.
 
 The logic modules (ranking, explain, state, audit) raise these instead of HTTP exceptions so
 that they stay usable without FastAPI (benchmarks, notebooks, the CLI).

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mutasi.settings import Settings, get_settings
-from serving.app import create_app
-from serving.security import Role, key_line
+from serving.api.app import create_app
+from serving.api.security import Role, key_line
 from training import tracking
 from training.model import LgbParams
 from training.train import TrainConfig, train

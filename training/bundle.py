@@ -34,11 +34,11 @@ from mlflow import MlflowClient
 
 from mutasi.settings import Settings, get_settings
 from training import tracking
-from training.data import TimeSplit
 from training.fairness import FairnessReport
 from training.intervals import DEFAULT_LEVEL, SplitConformal
 from training.model import FitModel
-from training.ranking import MAX_VACANCIES
+from training.oracle_eval import MAX_VACANCIES
+from training.training_set import TimeSplit
 
 BUNDLE_DIR = "bundle"
 MODEL_ARTIFACT = "model"

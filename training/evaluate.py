@@ -3,7 +3,7 @@
 Per model: RMSE, MAE, Spearman, AUC of P(baik+), its ECE and reliability curve, coverage and
 mean width of the nominal-80% interval. Where the dataset is synthetic (an ``_oracle/``
 directory beside the tables) also NDCG@10, precision@10 and the oracle-gain fraction on held-out
-vacancies (:mod:`training.ranking`); on real data those are skipped and the report says so.
+vacancies (:mod:`training.oracle_eval`); on real data those are skipped and the report says so.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import numpy as np
 from rich.table import Table as RichTable
 
 from features.contract import Dataset
-from training.data import Part, Progress
 from training.intervals import DEFAULT_LEVEL
 from training.metrics import (
     GOOD_RATING,
@@ -32,7 +31,7 @@ from training.metrics import (
     spearman,
 )
 from training.model import RatingModel
-from training.ranking import (
+from training.oracle_eval import (
     ORACLE,
     RANDOM,
     CandidatePool,
@@ -42,6 +41,7 @@ from training.ranking import (
     evaluate_rankings,
     held_out_vacancies,
 )
+from training.training_set import Part, Progress
 
 ORACLE_DIR = "_oracle"
 PRIMARY_WITH_ORACLE = "ndcg_at_10_oracle_gain"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from mutasi.settings import Settings
 from training.bundle import BundleManifest, ModelBundle
-from training.data import Part, Progress, TimeSplit, build_features, build_split_part
 from training.evaluate import Evaluation, RankingSetup, evaluate_models, ranking_setup
+from training.oracle_eval import with_features
 from training.pipeline_inputs import PipelineInputs, fitted_builder, load_inputs
-from training.ranking import with_features
+from training.training_set import Part, Progress, TimeSplit, build_features, build_split_part
 
 
 class HoldoutError(RuntimeError):

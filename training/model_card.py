@@ -27,9 +27,9 @@ from markupsafe import Markup
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from training.audit import PROXY_CSV
 from training.bundle import MODEL_CARD_HTML, MODEL_CARD_MD, BundleManifest, ModelBundle
 from training.fairness import FairnessReport
+from training.fairness_audit import PROXY_CSV
 from training.proxy import ALL_FEATURES
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -23,7 +23,6 @@ from rich.table import Table as RichTable
 from mutasi.settings import Settings, get_settings
 from training import tracking
 from training.bundle import ModelBundle, load_bundle
-from training.data import Progress
 from training.evaluate import (
     COUNTS,
     LOWER_IS_BETTER,
@@ -34,6 +33,7 @@ from training.evaluate import (
 )
 from training.fairness import new_flags
 from training.holdout import Holdout, evaluate_bundle, rebuild_holdout
+from training.training_set import Progress
 
 
 class PromotionError(RuntimeError):

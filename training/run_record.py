@@ -15,13 +15,13 @@ import pandas as pd
 from features.contract import CONTRACT_VERSION
 from mutasi.settings import Settings
 from training import plots, tracking
-from training.audit import Audit, write_report
 from training.bundle import BUNDLE_DIR, BundleManifest, write_bundle
-from training.data import Part, SplitName, TimeSplit, TrainingSet
 from training.evaluate import Evaluation, RankingSetup
+from training.fairness_audit import Audit, write_report
 from training.model import FitModel
 from training.model_card import CardFacts, ModelCard, render_card, started_at
 from training.pipeline_inputs import PipelineInputs
+from training.training_set import Part, SplitName, TimeSplit, TrainingSet
 
 if TYPE_CHECKING:
     from training.train import Fitted, TrainConfig

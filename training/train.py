@@ -14,9 +14,15 @@ import pandas as pd
 
 from features.catalogue import FeatureCatalogue
 from mutasi.settings import Settings, get_settings
-from training.audit import Audit, audit_training
 from training.baselines import HeuristicBaseline, LinearBaseline
-from training.data import (
+from training.evaluate import Evaluation, evaluate_models, ranking_setup
+from training.fairness_audit import Audit, audit_training
+from training.feature_use import availability_now, blank, retired_features
+from training.model import FitModel, LgbParams
+from training.oracle_eval import MAX_VACANCIES
+from training.pipeline_inputs import PipelineInputs, load_inputs
+from training.run_record import log_training_run
+from training.training_set import (
     DEFAULT_FRACTIONS,
     Part,
     SplitName,
@@ -24,12 +30,6 @@ from training.data import (
     TrainingSet,
     build_training_set,
 )
-from training.evaluate import Evaluation, evaluate_models, ranking_setup
-from training.feature_use import availability_now, blank, retired_features
-from training.model import FitModel, LgbParams
-from training.pipeline_inputs import PipelineInputs, load_inputs
-from training.ranking import MAX_VACANCIES
-from training.run_record import log_training_run
 
 # (step description, done, total): the CLI draws rich progress bars from it.
 StepProgress = Callable[[str, int, int], None]

@@ -17,10 +17,10 @@ import optuna
 from features.catalogue import FeatureCatalogue
 from mutasi.settings import Settings, get_settings
 from training import tracking
-from training.data import Part, SplitName, TimeSplit
 from training.evaluate import RankingSetup, evaluate_models, ranking_setup
 from training.model import FitModel, LgbParams
 from training.train import Prepared, StepProgress, TrainConfig, model_parts
+from training.training_set import Part, SplitName, TimeSplit
 
 
 def suggest_params(trial: optuna.trial.BaseTrial, base: LgbParams) -> LgbParams:

@@ -18,6 +18,7 @@ import numpy as np
 
 from features.contract import COMPETENCY_CODES
 from features.synth import yearly
+from features.synth.career_log import CareerHistory
 from features.synth.entrants import Entrants, Hiring, hire_plan, hire_slots, start_slots
 from features.synth.organisation import NO_END, Organisation
 from features.synth.outcome import OutcomeContext, StructuralModel
@@ -25,7 +26,6 @@ from features.synth.policy import PolicyParams, TransferPolicy
 from features.synth.presets import Preset, day_number, distance_matrix
 from features.synth.ranks import PROMOTION_PERIODS, day_of_period, period_of_day, promote
 from features.synth.state import MUTASI, Population
-from features.synth.timeline import CareerHistory
 from features.taxonomy import load_taxonomy
 
 WINDOW_YEARS = 10

@@ -25,10 +25,10 @@ from features.contract import (
     SECTORS,
     parse_competency_requirements,
 )
+from features.synth.career_log import OPEN_END, CareerEvents, CareerHistory
 from features.synth.careers import requirement_arrays
 from features.synth.outcome import OutcomeContext, StructuralModel
 from features.synth.presets import Region, distance_matrix
-from features.synth.timeline import OPEN_END, CareerEvents, CareerHistory
 from features.taxonomy import load_taxonomy
 
 ORACLE_DIR = "_oracle"

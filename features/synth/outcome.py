@@ -27,7 +27,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from features.contract import EDUCATION_LEVELS, EDUCATION_RANK, RATINGS
-from features.synth.timeline import CareerHistory
+from features.synth.career_log import CareerHistory
 
 # Education rank of each EDUCATION_LEVELS index (D4 and S1 share a rank).
 LEVEL_RANK = np.array([EDUCATION_RANK[lv] for lv in EDUCATION_LEVELS])

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from features.synth.career_log import CareerEvents, stints_from_moves
 from features.synth.organisation import NO_END, Organisation
 from features.synth.ranks import RankLog
-from features.synth.timeline import CareerEvents, stints_from_moves
 
 MUTASI, PROMOSI, PERMINTAAN_SENDIRI = 0, 1, 2  # indices into TRANSFER_KINDS
 

@@ -26,6 +26,7 @@ from features.contract import (
     Table,
     column_names,
 )
+from features.synth.career_log import stints_from_moves
 from features.synth.careers import SimulationResult
 from features.synth.names import make_names
 from features.synth.organisation import NO_END
@@ -33,7 +34,6 @@ from features.synth.outcome import StructuralModel
 from features.synth.people import make_nips
 from features.synth.presets import Preset
 from features.synth.state import Logs
-from features.synth.timeline import stints_from_moves
 
 SCORE_LAST_YEAR = 2021  # PermenPANRB 6/2022: from 2022 only the predikat is kept
 

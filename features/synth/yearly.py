@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from features.contract import COMPETENCY_CODES, EDUCATION_LEVELS, SECTORS
+from features.synth.career_log import CareerHistory
 from features.synth.organisation import NO_END, Organisation
 from features.synth.state import Population
-from features.synth.timeline import CareerHistory
 
 YEAR = 365.25
 MANAJERIAL = COMPETENCY_CODES.index("manajerial")

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from mutasi.settings import Settings
-from serving.middleware import SecurityHeaders
+from serving.api.middleware import SecurityHeaders
 from serving.web.auth import LoginRequired, login_url
 from serving.web.headers import SECURITY_HEADERS
 from serving.web.render import STATIC_DIR

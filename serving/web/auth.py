@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fastapi import Depends, Request, Response
 
 from mutasi.settings import Settings
-from serving.security import KeyRing, Principal
+from serving.api.security import KeyRing, Principal
 from serving.web.session import SESSION_COOKIE, WEB_ROLES, SessionCodec
 
 HOME = "/audit/rankings"

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
-from serving.security import Principal
+from serving.api.security import Principal
 from serving.web.i18n import DEFAULT_LANG, LANGS, Lang, Translator, parse_lang
 
 PACKAGE_DIR = Path(__file__).parent

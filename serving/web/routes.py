@@ -13,10 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from features.catalogue import FeatureCatalogue, load_catalogue
 from mutasi.settings import Settings
+from serving.api.security import Principal
 from serving.audit import AuditStore
-from serving.audit_chain import verify_chain
 from serving.errors import AuditError, NotReadyError
-from serving.security import Principal
 from serving.state import ServingState, StateHolder
 from serving.web.auth import (
     HOME,
@@ -239,7 +238,7 @@ def fairness(request: Request, principal: AuditorDep) -> HTMLResponse:
 def chain(request: Request, principal: AuditorDep) -> HTMLResponse:
     """Whether the audit log's hash chain is intact, and where it first breaks if not."""
     audit = _audit(request)
-    report = _reading(request, principal, lambda: verify_chain(audit))
+    report = _reading(request, principal, audit.verify)
     if isinstance(report, HTMLResponse):
         return report
     return render(request, "chain.html", principal, report=report, checked_at=datetime.now(UTC))

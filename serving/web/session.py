@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from serving.security import KeyRing, Principal, Role, StoredKey
+from serving.api.security import KeyRing, Principal, Role, StoredKey
 
 SESSION_COOKIE = "mutasi_audit_session"
 WEB_ROLES: frozenset[Role] = frozenset({Role.AUDITOR, Role.ADMIN})

@@ -16,10 +16,10 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from features.catalogue import FeatureCatalogue, FeatureSpec
-from serving.audit_queries import AnswerSummary, DecisionRecord
-from serving.audit_tables import AuditAnswer, AuditItem
-from serving.explain import value_text
-from serving.schemas import Contribution, Prediction, RankingResponse, RecommendationResponse
+from serving.audit.queries import AnswerSummary, DecisionRecord
+from serving.audit.tables import AuditAnswer, AuditItem
+from serving.domain.explain import value_text
+from serving.schemas.common import Contribution, Prediction, RankingResponse, RecommendationResponse
 from serving.web.i18n import Translator
 from serving.web.waterfall import build_waterfall, render_svg
 

@@ -28,8 +28,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from serving.app import create_app
-from serving.security import Role
+from serving.api.app import create_app
+from serving.api.security import Role
 from tests.serving_fixtures import KEYS, Champion, headers
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from serving.security import Role
+from serving.api.security import Role
 from tests.serving_fixtures import KEYS, headers
 
 NIP = "198503122010011002"

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from serving import memory
-from serving.app import create_app
-from serving.security import Role
+from serving.api.app import create_app
+from serving.api.security import Role
+from serving.state import memory
 from tests.serving_fixtures import Champion, headers
 
 ADMIN, HR = headers(Role.ADMIN), headers(Role.HR_SYSTEM)

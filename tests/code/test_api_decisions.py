@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from serving.api.security import Role
 from serving.audit import AuditStore
-from serving.audit_chain import verify_chain
-from serving.security import Role
 from tests.serving_fixtures import headers
 
 HR = headers(Role.HR_SYSTEM)
@@ -148,7 +147,7 @@ def test_decisions_join_the_chain_and_the_auditors_list(api: TestClient) -> None
     response = _decide(api, request_id, chosen_nip=third, reason_code="employee_request")
     assert response.status_code == 201
     audit: AuditStore = api.app.state.audit  # type: ignore[attr-defined]
-    report = verify_chain(audit)
+    report = audit.verify()
     assert report.ok, report.first_broken
     assert report.head_seq == response.json()["seq"]
     stored = audit.decision(request_id)

@@ -24,8 +24,8 @@ from schemathesis.checks import (
 )
 
 from mutasi.settings import Settings
-from serving.app import create_app
-from serving.security import API_KEY_HEADER, Role
+from serving.api.app import create_app
+from serving.api.security import API_KEY_HEADER, Role
 from tests.serving_fixtures import Champion, headers
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mutasi.settings import Settings
-from serving.app import create_app
-from serving.log_privacy import MASK, install_nip_masking, mask_nips
-from serving.middleware import SECURITY_HEADERS
-from serving.security import KeyRing, Role, key_line, new_key
+from serving.api.app import create_app
+from serving.api.log_privacy import MASK, install_nip_masking, mask_nips
+from serving.api.middleware import SECURITY_HEADERS
+from serving.api.security import KeyRing, Role, key_line, new_key
 from tests.serving_fixtures import KEYS, headers
 
 HR = headers(Role.HR_SYSTEM)

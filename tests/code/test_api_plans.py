@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from features.eligibility import evaluate_eligibility
-from serving.app import create_app
+from serving.api.app import create_app
+from serving.api.security import Role
 from serving.audit import AuditStore
-from serving.security import Role
 from tests.serving_fixtures import KEYS, MAX_POOL, Champion, headers
 
 HR = headers(Role.HR_SYSTEM)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from serving.security import Role
+from serving.api.security import Role
 from tests.serving_fixtures import MAX_POOL, Champion, headers
 
 HR = headers(Role.HR_SYSTEM)

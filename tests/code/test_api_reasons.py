@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from features.catalogue import load_catalogue
-from serving.explain import reason, top_reasons, value_text
-from serving.scoring import top_k
+from serving.domain.explain import reason, top_reasons, value_text
+from serving.domain.scoring import top_k
 
 
 def test_reasons_use_the_catalogue_meaning_in_both_languages() -> None:

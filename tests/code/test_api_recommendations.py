@@ -8,8 +8,8 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from features.eligibility import evaluate_eligibility
-from serving.recommend import eligible_vacancies, vacancies
-from serving.security import Role
+from serving.api.security import Role
+from serving.domain.recommend import eligible_vacancies, vacancies
 from tests.serving_fixtures import headers
 
 HR = headers(Role.HR_SYSTEM)

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mutasi.cli import app
-from serving.security import KeyLineError, KeyRing, Principal, Role, key_line, new_key
+from serving.api.security import KeyLineError, KeyRing, Principal, Role, key_line, new_key
 
 
 def test_a_key_line_holds_the_hash_never_the_key() -> None:

@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from serving.app import create_app
-from serving.audit import AnswerRecord, AuditStore, ItemRecord, Lineage
+from serving.api.app import create_app
+from serving.api.security import Role
+from serving.audit import AuditStore
+from serving.audit.records import AnswerRecord, ItemRecord, Lineage
 from serving.errors import AuditWriteError
-from serving.security import Role
 from tests.serving_fixtures import Champion, headers
 
 LINEAGE = Lineage("mutasi-fit", "3", "run123", "2025.1", "abc123def456")

@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from serving.audit import AnswerRecord, AuditStore, ItemRecord, Lineage, NewDecision
-from serving.audit_chain import ChainReport, chain_document, document_hash, verify_chain
-from serving.audit_tables import Base
+from serving.audit import AuditStore
+from serving.audit.chain import ChainReport, chain_document, document_hash
+from serving.audit.records import AnswerRecord, ItemRecord, Lineage, NewDecision
+from serving.audit.tables import Base
 from serving.errors import AuditError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,7 @@ def broken(report: ChainReport) -> tuple[int | None, str | None, str]:
 
 
 def test_an_untouched_chain_verifies(store: AuditStore) -> None:
-    report = verify_chain(store)
+    report = store.verify()
     assert report.ok
     assert (report.n_records, report.head_seq) == (6, 6)
     assert report.first_broken is None
@@ -117,19 +118,19 @@ def test_an_untouched_chain_verifies(store: AuditStore) -> None:
 
 def test_an_edited_response_is_detected(store: AuditStore, url: str) -> None:
     sql(url, "UPDATE audit_answers SET response_json = '{\"rating\": 5.0}' WHERE request_id = 'r3'")
-    seq, request_id, reason = broken(verify_chain(store))
+    seq, request_id, reason = broken(store.verify())
     assert (seq, request_id) == (3, "r3")
     assert "edited" in reason
 
 
 def test_an_edited_item_is_detected(store: AuditStore, url: str) -> None:
     sql(url, "UPDATE audit_items SET prediction = 4.9 WHERE request_id = 'r4'")
-    assert broken(verify_chain(store))[:2] == (4, "r4")
+    assert broken(store.verify())[:2] == (4, "r4")
 
 
 def test_an_edited_decision_is_detected(store: AuditStore, url: str) -> None:
     sql(url, "UPDATE audit_decisions SET reason_code = 'operational_need'")
-    seq, request_id, reason = broken(verify_chain(store))
+    seq, request_id, reason = broken(store.verify())
     assert (seq, request_id) == (6, "r2")
     assert "edited" in reason
 
@@ -140,7 +141,7 @@ def test_rehashing_an_edited_record_breaks_the_next_link(store: AuditStore, url:
     assert content is not None
     forged = document_hash(chain_document(3, link.kind, link.prev_hash, content))
     sql(url, f"UPDATE audit_chain SET record_hash = '{forged}' WHERE seq = 3")
-    seq, request_id, reason = broken(verify_chain(store))
+    seq, request_id, reason = broken(store.verify())
     assert (seq, request_id) == (4, "r4")
     assert "prev_hash" in reason
 
@@ -152,7 +153,7 @@ def test_a_deleted_record_leaves_a_gap(store: AuditStore, url: str) -> None:
         "DELETE FROM audit_answers WHERE request_id = 'r3'",
         "DELETE FROM audit_chain WHERE seq = 3",
     )
-    seq, request_id, reason = broken(verify_chain(store))
+    seq, request_id, reason = broken(store.verify())
     assert (seq, request_id) == (4, "r4")
     assert "seq gap" in reason
 
@@ -167,7 +168,7 @@ def test_a_deleted_and_renumbered_record_breaks_the_link(store: AuditStore, url:
         "UPDATE audit_chain SET seq = -seq - 1 WHERE seq < 0",
         "UPDATE audit_chain_head SET seq = seq - 1",
     )
-    seq, request_id, reason = broken(verify_chain(store))
+    seq, request_id, reason = broken(store.verify())
     assert (seq, request_id) == (3, "r4")
     assert "prev_hash" in reason
 
@@ -178,7 +179,7 @@ def test_a_record_deleted_from_its_table_only_is_missing(store: AuditStore, url:
         "DELETE FROM audit_items WHERE request_id = 'r5'",
         "DELETE FROM audit_answers WHERE request_id = 'r5'",
     )
-    seq, _, reason = broken(verify_chain(store))
+    seq, _, reason = broken(store.verify())
     assert seq == 5
     assert "missing" in reason
 
@@ -190,14 +191,14 @@ def test_reordered_records_are_detected(store: AuditStore, url: str) -> None:
         "UPDATE audit_chain SET seq = 2 WHERE seq = 3",
         "UPDATE audit_chain SET seq = 3 WHERE seq = -1",
     )
-    seq, request_id, reason = broken(verify_chain(store))
+    seq, request_id, reason = broken(store.verify())
     assert (seq, request_id) == (2, "r3")
     assert "reordered" in reason
 
 
 def test_dropping_the_newest_records_disagrees_with_the_head(store: AuditStore, url: str) -> None:
     sql(url, "DELETE FROM audit_decisions", "DELETE FROM audit_chain WHERE seq = 6")
-    seq, _, reason = broken(verify_chain(store))
+    seq, _, reason = broken(store.verify())
     assert seq == 6
     assert "head" in reason
 
@@ -209,18 +210,18 @@ def test_a_record_written_outside_the_log_is_detected(store: AuditStore, url: st
         "position_id, subject_nip, model_name, model_version, run_id, rule_set_version, "
         "snapshot_id, request_json, response_json FROM audit_answers WHERE request_id = 'r1'",
     )
-    seq, request_id, reason = broken(verify_chain(store))
+    seq, request_id, reason = broken(store.verify())
     assert (seq, request_id) == (None, "forged")
     assert "not in the chain" in reason
 
 
 def test_an_anchor_catches_a_rewritten_chain(store: AuditStore, url: str) -> None:
     (link, _) = next(iter(store.chain_records()))
-    assert verify_chain(store, anchor=(1, link.record_hash)).ok
-    seq, _, reason = broken(verify_chain(store, anchor=(1, "0" * 64)))
+    assert store.verify(anchor=(1, link.record_hash)).ok
+    seq, _, reason = broken(store.verify(anchor=(1, "0" * 64)))
     assert seq == 1
     assert "anchor" in reason
-    assert not verify_chain(store, anchor=(99, link.record_hash)).ok
+    assert not store.verify(anchor=(99, link.record_hash)).ok
 
 
 def test_concurrent_appends_from_threads_and_stores_keep_one_chain(url: str) -> None:
@@ -247,7 +248,7 @@ def test_concurrent_appends_from_threads_and_stores_keep_one_chain(url: str) -> 
     for thread in threads:
         thread.join()
     assert errors == []
-    report = verify_chain(first)
+    report = first.verify()
     assert report.ok, report.first_broken
     assert report.n_records == 6 * (15 + 3)
     first.dispose()
@@ -279,11 +280,11 @@ def test_a_writer_killed_mid_write_leaves_a_verifiable_chain(url: str) -> None:
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
     assert writer.returncode == -signal.SIGKILL
-    report = verify_chain(store)
+    report = store.verify()
     assert report.ok, report.first_broken
     assert report.n_records >= 30
     store.record(answer("after-the-crash"))  # the log goes on where it stopped
-    assert verify_chain(store).n_records == report.n_records + 1
+    assert store.verify().n_records == report.n_records + 1
     store.dispose()
 
 

@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 
 from mutasi.cli import app as cli
 from mutasi.settings import get_settings
-from serving.audit import AnswerRecord, AuditStore, Lineage
-from serving.audit_export import export_period
-from serving.audit_replay import differences, replay_answer
-from serving.security import Role
+from serving.api.security import Role
+from serving.audit import AuditStore
+from serving.audit.export import export_period
+from serving.audit.records import AnswerRecord, Lineage
+from serving.audit.replay import differences, replay_answer
 from tests.code.test_audit_chain import answer, decision
 from tests.serving_fixtures import Champion, headers
 

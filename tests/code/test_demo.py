@@ -7,7 +7,7 @@ from pathlib import Path
 
 from features.data import load_dataset
 from mutasi.demo import a_vacancy, demo_keys
-from serving.security import KeyRing, Role
+from serving.api.security import KeyRing, Role
 
 
 def test_demo_keys_are_created_once_and_authenticate(tmp_path: Path) -> None:

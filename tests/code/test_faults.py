@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from mutasi.cli import app as cli
 from mutasi.settings import get_settings
-from serving.app import create_app
-from serving.fallback import ORIGIN_FILE
-from serving.security import Role
+from serving.api.app import create_app
+from serving.api.security import Role
+from serving.state.fallback import ORIGIN_FILE
 from tests.serving_fixtures import Champion, headers
 from training import tracking
 

@@ -7,8 +7,8 @@ import sys
 import pyarrow as pa
 import pytest
 
-from serving import memory
-from serving.app import create_app
+from serving.api.app import create_app
+from serving.state import memory
 from tests.serving_fixtures import Champion
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc")

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from features.asof import age_band
-from training.audit import AuditInputError, shortlists, vacancy_ranks
+from training.fairness_audit import AuditInputError, shortlists, vacancy_ranks
 from training.metrics import top_k
-from training.ranking import AUDIT_ATTRIBUTES, CandidatePool, Vacancy
+from training.oracle_eval import AUDIT_ATTRIBUTES, CandidatePool, Vacancy
 
 
 def _pool(position: str, scores: list[float], genders: list[str]) -> CandidatePool:

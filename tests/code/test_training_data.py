@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 
 from features.contract import Dataset
-from training.data import Part, TimeSplit, check_chronological, moves_with_outcomes, outcome_year
 from training.evaluate import ranking_setup
+from training.training_set import (
+    Part,
+    TimeSplit,
+    check_chronological,
+    moves_with_outcomes,
+    outcome_year,
+)
 
 
 def _dataset(transfers: list[tuple[str, str, str]], ratings: list[tuple[str, int, str]]) -> Dataset:

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from serving.app import create_app
+from serving.api.app import create_app
+from serving.api.security import Role
 from serving.audit import AuditStore
-from serving.security import Role
 from serving.web.documents import CARD_CSP
 from tests.serving_fixtures import KEYS, Champion, headers
 from training.bundle import ModelBundle

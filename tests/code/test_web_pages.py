@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from serving.audit import NewDecision
-from serving.security import Role
+from serving.api.security import Role
+from serving.audit.records import NewDecision
 from serving.web.headers import SECURITY_HEADERS
 from serving.web.session import SESSION_COOKIE
 from tests.code.web_cases import (

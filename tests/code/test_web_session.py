@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from serving.security import KeyRing, Principal, Role, key_line
+from serving.api.security import KeyRing, Principal, Role, key_line
 from serving.web.auth import safe_next
 from serving.web.session import SessionCodec
 

@@ -11,9 +11,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from mutasi.settings import Settings
-from serving.app import create_app
-from serving.audit import AnswerRecord, AuditStore, ItemRecord, Lineage
-from serving.schemas import (
+from serving.api.app import create_app
+from serving.api.security import Role, key_line
+from serving.audit import AuditStore
+from serving.audit.records import AnswerRecord, ItemRecord, Lineage
+from serving.schemas.common import (
     Contribution,
     EligibilitySummary,
     Failure,
@@ -25,7 +27,6 @@ from serving.schemas import (
     ServedModel,
     StaffingImpact,
 )
-from serving.security import Role, key_line
 
 KEYS: dict[Role, str] = {role: f"mk_web_{role.value}_fedcba9876543210" for role in Role}
 LINEAGE = Lineage("mutasi-fit", "3", "run123", "2025.1", "abc123def456")

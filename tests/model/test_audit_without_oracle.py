@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from mutasi.settings import get_settings
-from training.audit import audit_model, audit_pools
-from training.data import TimeSplit
 from training.evaluate import ORACLE_DIR, ranking_setup
-from training.ranking import AUDIT_ATTRIBUTES, score_pools
+from training.fairness_audit import audit_model, audit_pools
+from training.oracle_eval import AUDIT_ATTRIBUTES, score_pools
 from training.train import TrainResult, prepare
+from training.training_set import TimeSplit
 
 
 def test_version_trained_without_oracle_is_still_audited(

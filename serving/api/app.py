@@ -1,0 +1,149 @@
+"""The FastAPI application: ``create_app(settings)`` wires settings, state, audit and routes.
+
+The model bundle, HR snapshot, feature builder and rule set are loaded once, in the lifespan,
+before the first request; ``POST /v1/admin/reload`` replaces them atomically later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+
+from fastapi import FastAPI, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from features.codes import FeatureInputError
+from mutasi.settings import Settings, get_settings
+from serving.api.log_privacy import install_nip_masking
+from serving.api.metrics import ServingMetrics
+from serving.api.middleware import document_transport_errors, install_middleware
+from serving.api.routes import card as card_routes
+from serving.api.routes import decisions as decision_routes
+from serving.api.routes import health, model, plans, rankings, recommendations
+from serving.api.security import KeyRing
+from serving.audit import AuditStore
+from serving.errors import (
+    AuditError,
+    NotFoundError,
+    NotReadyError,
+    ReloadError,
+    RequestFieldError,
+)
+from serving.state import StateHolder
+from serving.state.fallback import make_holder
+from serving.state.memory import tune_allocators
+from serving.web import install_web
+
+API_VERSION = "1"
+DESCRIPTION = """
+Decision support for planning transfers (mutasi) of civil servants (ASN).
+
+Every ranking lists only candidates the eligibility rules allow, predicts their SKP rating
+after the move (1 = sangat kurang .. 5 = sangat baik) with a conformal interval and
+P(baik or better), explains each prediction with SHAP contributions in Bahasa Indonesia and
+English, and is stored in an audit log before it is returned (`GET /v1/rankings/{request_id}`).
+Authenticate with an API key in the `X-API-Key` header (`mutasi keys <role>` creates one).
+"""
+TAGS = [
+    {"name": "rankings", "description": "Candidates for a position."},
+    {"name": "recommendations", "description": "Vacancies for an employee."},
+    {"name": "plans", "description": "Many vacancies filled at once (rencana mutasi)."},
+    {"name": "decisions", "description": "Officials' decisions on rankings (audited)."},
+    {"name": "model", "description": "The served model, features and rules."},
+    {"name": "admin", "description": "Reload model and snapshot."},
+    {"name": "health", "description": "Liveness, readiness (no key needed)."},
+]
+
+
+def _detail(status_code: int, detail: object) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status_code)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Domain errors -> HTTP answers with a clear ``detail`` (never a traceback)."""
+
+    @app.exception_handler(RequestFieldError)
+    async def _field(_: Request, exc: RequestFieldError) -> JSONResponse:
+        return _detail(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [
+                {"type": "value_error", "loc": list(p.loc), "msg": p.message, "input": p.value}
+                for p in exc.problems
+            ],
+        )
+
+    @app.exception_handler(FeatureInputError)
+    async def _feature_input(_: Request, exc: FeatureInputError) -> JSONResponse:
+        return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+    statuses: list[tuple[type[Exception], int]] = [
+        (NotFoundError, status.HTTP_404_NOT_FOUND),
+        (NotReadyError, status.HTTP_503_SERVICE_UNAVAILABLE),
+        (AuditError, status.HTTP_503_SERVICE_UNAVAILABLE),
+        (ReloadError, status.HTTP_409_CONFLICT),
+    ]
+    for error, code in statuses:
+
+        async def _handler(_: Request, exc: Exception, code: int = code) -> JSONResponse:
+            return _detail(code, str(exc))
+
+        app.add_exception_handler(error, _handler)
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], date] = date.today) -> FastAPI:
+    """The API for ``settings`` (default: the process settings); ``clock`` gives "today"."""
+    settings = settings or get_settings()
+    tune_allocators(settings.malloc_arena_max)  # before any snapshot is read or thread starts
+    holder = make_holder(settings)
+    audit = AuditStore(settings.audit_url)
+    registry = CollectorRegistry()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        audit.create_schema()
+        # Loading takes seconds of CPU: off the event loop, once, before serving (unless
+        # `mutasi serve` already loaded it to refuse starting without a model).
+        if not holder.ready:
+            await run_in_threadpool(holder.load_initial, clock())
+        yield
+        audit.dispose()
+
+    app = FastAPI(
+        title="Mutasi ranking API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keyring = KeyRing(settings.api_keys)
+    app.state.holder = holder
+    app.state.audit = audit
+    app.state.metrics = ServingMetrics(registry)
+    app.state.clock = clock
+    _install_error_handlers(app)
+    routers = (health.router, rankings.router, recommendations.router, plans.router, model.router)
+    for router in routers:
+        app.include_router(router)
+    app.include_router(decision_routes.router)
+    app.include_router(card_routes.router)
+    install_web(app, settings)
+    install_middleware(app, settings)
+    install_nip_masking()
+    document_transport_errors(app)
+    Instrumentator(
+        registry=registry, excluded_handlers=["/metrics", "/healthz", "/readyz"]
+    ).instrument(app).expose(app, tags=["health"])
+    return app
+
+
+def preload(app: FastAPI) -> None:
+    """Load the model and snapshot now, before serving; :class:`NotReadyError` says why not."""
+    holder: StateHolder = app.state.holder
+    holder.load_initial(app.state.clock())
+    if not holder.ready:
+        raise NotReadyError(f"no model/snapshot loaded: {holder.last_error or 'unknown reason'}")

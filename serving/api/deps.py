@@ -1,0 +1,102 @@
+"""Typed dependencies of the routes: settings, state, audit store, the caller and its role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader
+
+from mutasi.settings import Settings
+from serving.api.metrics import ServingMetrics
+from serving.api.security import API_KEY_HEADER, KeyRing, Principal, Role
+from serving.audit import AuditStore
+from serving.state import ServingState, StateHolder
+
+_api_key = APIKeyHeader(
+    name=API_KEY_HEADER, auto_error=False, description="API key issued with `mutasi keys`."
+)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_holder(request: Request) -> StateHolder:
+    """The holder of the current state (reload swaps what it holds)."""
+    holder: StateHolder = request.app.state.holder
+    return holder
+
+
+def get_state(holder: Annotated[StateHolder, Depends(get_holder)]) -> ServingState:
+    """The state this request uses from start to end, even if a reload swaps it meanwhile."""
+    return holder.current
+
+
+def get_audit(request: Request) -> AuditStore:
+    """The audit store."""
+    audit: AuditStore = request.app.state.audit
+    return audit
+
+
+def get_metrics(request: Request) -> ServingMetrics:
+    """The app's custom Prometheus metrics."""
+    metrics: ServingMetrics = request.app.state.metrics
+    return metrics
+
+
+def get_today(request: Request) -> date:
+    """The decision date default (the app's clock, replaceable in tests)."""
+    today: date = request.app.state.clock()
+    return today
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+HolderDep = Annotated[StateHolder, Depends(get_holder)]
+StateDep = Annotated[ServingState, Depends(get_state)]
+AuditDep = Annotated[AuditStore, Depends(get_audit)]
+MetricsDep = Annotated[ServingMetrics, Depends(get_metrics)]
+TodayDep = Annotated[date, Depends(get_today)]
+
+
+def get_principal(
+    request: Request, api_key: Annotated[str | None, Security(_api_key)]
+) -> Principal:
+    """The caller behind the API key; 401 without a valid key."""
+    keyring: KeyRing = request.app.state.keyring
+    principal = keyring.authenticate(api_key)
+    if principal is None:
+        detail = "missing API key" if not api_key else "invalid API key"
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail=f"{detail}: send it in the {API_KEY_HEADER} header",
+            headers={"WWW-Authenticate": "APIKey"},
+        )
+    return principal
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting only callers with one of ``roles`` (403 otherwise)."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {principal.role.value} may not do this; needs one of: {allowed}",
+            )
+        return principal
+
+    return check
+
+
+RankerDep = Annotated[Principal, Depends(require_roles(Role.HR_SYSTEM))]
+AnswerReaderDep = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.HR_SYSTEM))]
+ModelReaderDep = Annotated[
+    Principal, Depends(require_roles(Role.AUDITOR, Role.HR_SYSTEM, Role.ADMIN))
+]
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

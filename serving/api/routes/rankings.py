@@ -1,0 +1,147 @@
+"""Rankings: candidates for an existing or an inline position, and stored answers by id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Response
+
+from serving.api.deps import (
+    AnswerReaderDep,
+    AuditDep,
+    MetricsDep,
+    RankerDep,
+    SettingsDep,
+    StateDep,
+    TodayDep,
+)
+from serving.api.routes.answering import (
+    DECISION_ERRORS,
+    audited_response,
+    json_bytes,
+    new_request_id,
+)
+from serving.api.security import Principal
+from serving.domain.ranking import RankingOutcome, inline_target, position_target, rank_position
+from serving.errors import NotFoundError
+from serving.schemas.common import (
+    InlineRankingRequest,
+    RankingOptions,
+    RankingResponse,
+    RecommendationResponse,
+)
+
+router = APIRouter(prefix="/v1", tags=["rankings"])
+
+PositionId = Annotated[
+    str, Path(min_length=1, max_length=64, description="position_id of an active position.")
+]
+
+
+def _answer(
+    outcome: RankingOutcome,
+    principal: Principal,
+    audit: AuditDep,
+    metrics: MetricsDep,
+    endpoint: str,
+    payload: Mapping[str, Any],
+) -> Response:
+    metrics.ranking_seconds.labels(endpoint).observe(outcome.seconds)
+    metrics.shap_seconds.observe(outcome.shap_seconds)
+    metrics.pool_size.observe(outcome.pool_size)
+    response = outcome.response
+    return audited_response(
+        audit=audit,
+        principal=principal,
+        request_id=response.request_id,
+        endpoint=endpoint,
+        request_payload=payload,
+        answer=response,
+        lineage=outcome.lineage,
+        as_of=response.as_of,
+        items=outcome.items,
+        position_id=response.position.position_id,
+    )
+
+
+@router.post(
+    "/positions/{position_id}/rankings",
+    response_model=RankingResponse,
+    responses={**DECISION_ERRORS, 404: {"description": "Unknown or inactive position."}},
+    summary="Rank candidates for an existing position",
+)
+def rank_existing_position(
+    principal: RankerDep,
+    position_id: PositionId,
+    state: StateDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+    metrics: MetricsDep,
+    today: TodayDep,
+    body: Annotated[RankingOptions | None, Body()] = None,
+) -> Response:
+    """Top-k eligible candidates for the position, with predicted SKP rating, interval,
+    P(baik or better), SHAP reasons and staffing impact; ineligible candidates counted by rule."""
+    options = body or RankingOptions()
+    outcome = rank_position(
+        state,
+        position_target(state, position_id),
+        options,
+        request_id=new_request_id(),
+        today=today,
+        settings=settings,
+    )
+    payload = {"position_id": position_id, "body": options.model_dump(mode="json")}
+    return _answer(outcome, principal, audit, metrics, "rank_position", payload)
+
+
+@router.post(
+    "/rankings",
+    response_model=RankingResponse,
+    responses=DECISION_ERRORS,
+    summary="Rank candidates for a position described inline",
+)
+def rank_inline_position(
+    principal: RankerDep,
+    body: InlineRankingRequest,
+    state: StateDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+    metrics: MetricsDep,
+    today: TodayDep,
+) -> Response:
+    """The same ranking for a post that is not in the snapshot (e.g. a new one)."""
+    outcome = rank_position(
+        state,
+        inline_target(state, body.position),
+        body,
+        request_id=new_request_id(),
+        today=today,
+        settings=settings,
+    )
+    payload = {"body": body.model_dump(mode="json")}
+    return _answer(outcome, principal, audit, metrics, "rank_inline", payload)
+
+
+@router.get(
+    "/rankings/{request_id}",
+    response_model=RankingResponse | RecommendationResponse,
+    responses={
+        401: DECISION_ERRORS[401],
+        403: DECISION_ERRORS[403],
+        404: {"description": "No answer with this request id."},
+        503: {"description": "The audit log is unavailable."},
+    },
+    summary="A stored answer, byte for byte as it was returned",
+)
+def stored_answer(
+    principal: AnswerReaderDep,
+    request_id: Annotated[str, Path(min_length=1, max_length=64)],
+    audit: AuditDep,
+) -> Response:
+    """The audit log's copy of an answer (rankings and recommendations) by its request id."""
+    body = audit.response_body(request_id)
+    if body is None:
+        raise NotFoundError(f"no answer with request id {request_id!r}")
+    return json_bytes(body, request_id)

@@ -1,0 +1,359 @@
+"""The audit log: every answer the service gives, exactly as given, with its lineage, and the
+decisions officials took on them, all in one tamper-evident hash chain.
+
+One row per answer (``audit_answers``) holds who asked, what, the response body byte for byte,
+and which model / rule set / HR snapshot produced it; one row per returned candidate or position
+(``audit_items``) holds the model's inputs and outputs for it: feature values, prediction and
+SHAP values; ``audit_decisions`` holds who was chosen, by whom and why. The record is committed
+before the answer leaves the service (``record`` raises :class:`~serving.errors.AuditWriteError`
+otherwise), so an answer that is not in the log was never given. Each record and its chain
+entry (:mod:`serving.audit.chain`) are committed in one transaction, one append at a time.
+SQLite by default, any SQLAlchemy URL (e.g. PostgreSQL) otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from serving.audit import queries
+from serving.audit.chain import (
+    GENESIS,
+    ChainLink,
+    ChainReport,
+    answer_content,
+    chain_document,
+    decision_content,
+    document_hash,
+    verify_chain,
+)
+from serving.audit.queries import AnswerFilter, AnswerSummary, DecisionRecord, decision_record
+from serving.audit.records import (
+    AnswerRecord,
+    DecisionExistsError,
+    NewDecision,
+    finite,
+)
+from serving.audit.tables import (
+    ANSWER,
+    DECISION,
+    AuditAnswer,
+    AuditDecision,
+    AuditItem,
+    Base,
+    ChainEntry,
+    ChainHead,
+)
+from serving.errors import AuditError, AuditWriteError
+
+HEAD_ID = 1
+_BEGIN = "mutasi_sqlite_begin"  # execution option: how an SQLite transaction begins
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """WAL, a busy timeout, and transactions that begin when and how we say.
+
+    WAL lets readers (auditors) run while a ranking commits its record. The sqlite3 module
+    would otherwise begin a transaction only at the first write, so an append could read the
+    chain head before another process moves it; we issue ``BEGIN`` ourselves, ``IMMEDIATE``
+    (take the write lock first) for appends.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get(_BEGIN, '')}")
+
+
+class AuditStore:
+    """Writes and reads audit records through SQLAlchemy."""
+
+    def __init__(self, url: str, clock: Callable[[], datetime] | None = None) -> None:
+        self.url = url
+        self.clock = clock or (lambda: datetime.now(UTC))  # when records are written (tests)
+        self.engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_transactions(self.engine)
+        self._writer = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
+        # One append at a time in this process; the database lock orders processes.
+        self._append_lock = threading.Lock()
+
+    def create_schema(self) -> None:
+        """Create the audit tables (and the chain's head row) if they do not exist."""
+        try:
+            Base.metadata.create_all(self.engine)
+            with Session(self._writer) as session, session.begin():
+                if session.get(ChainHead, HEAD_ID) is None:
+                    session.add(ChainHead(id=HEAD_ID, seq=0, record_hash=GENESIS))
+        except IntegrityError:
+            pass  # another process created the head row at the same moment
+        except SQLAlchemyError as exc:
+            raise AuditError(f"audit store {self.safe_url}: cannot create tables: {exc}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def record(self, answer: AnswerRecord) -> None:
+        """Commit one answer and its items; raises :class:`AuditWriteError` if it cannot."""
+        row = AuditAnswer(
+            request_id=answer.request_id,
+            key_id=answer.key_id,
+            role=answer.role,
+            endpoint=answer.endpoint,
+            as_of=answer.as_of,
+            position_id=answer.position_id,
+            subject_nip=answer.subject_nip,
+            model_name=answer.lineage.model_name,
+            model_version=answer.lineage.model_version,
+            run_id=answer.lineage.run_id,
+            rule_set_version=answer.lineage.rule_set_version,
+            snapshot_id=answer.lineage.snapshot_id,
+            request_json=answer.request_json,
+            response_json=answer.response_json,
+            items=[
+                AuditItem(
+                    rank=item.rank,
+                    nip=item.nip,
+                    position_id=item.position_id,
+                    prediction=item.prediction,
+                    raw_prediction=item.raw_prediction,
+                    lower=item.lower,
+                    upper=item.upper,
+                    p_baik_or_better=item.p_baik_or_better,
+                    features=finite(item.features),
+                    shap_base_value=item.shap_base_value,
+                    shap_values=None if item.shap_values is None else finite(item.shap_values),
+                )
+                for item in answer.items
+            ],
+        )
+
+        def stamp(now: datetime) -> dict[str, Any]:
+            row.created_at = now
+            return answer_content(row)
+
+        try:
+            self._append(ANSWER, answer.request_id, row, stamp)
+        except (SQLAlchemyError, ValueError) as exc:
+            raise AuditWriteError(
+                f"audit store {self.safe_url}: cannot record {answer.request_id}: "
+                f"{type(exc).__name__}"
+            ) from exc
+
+    def record_decision(self, decision: NewDecision) -> DecisionRecord:
+        """Commit a decision on an answer; :class:`DecisionExistsError` if it has one."""
+        row = AuditDecision(
+            decision_id=uuid.uuid4().hex,
+            request_id=decision.request_id,
+            key_id=decision.key_id,
+            role=decision.role,
+            chosen_nip=decision.chosen_nip,
+            decided_by=decision.decided_by,
+            reason_code=decision.reason_code,
+            note=decision.note,
+            override=decision.override,
+            override_kind=decision.override_kind,
+            chosen_rank=decision.chosen_rank,
+        )
+
+        def stamp(now: datetime) -> dict[str, Any]:
+            row.decided_at = now
+            return decision_content(row)
+
+        def only_once(session: Session) -> None:
+            existing = session.scalar(
+                select(AuditDecision).where(AuditDecision.request_id == decision.request_id)
+            )
+            if existing is not None:
+                raise DecisionExistsError(
+                    f"request {decision.request_id} already has a decision (chose "
+                    f"{existing.chosen_nip}, by {existing.decided_by}); decisions are final"
+                )
+
+        try:
+            link = self._append(DECISION, row.decision_id, row, stamp, only_once)
+        except SQLAlchemyError as exc:
+            raise AuditWriteError(
+                f"audit store {self.safe_url}: cannot record the decision on "
+                f"{decision.request_id}: {type(exc).__name__}"
+            ) from exc
+        return decision_record(row, link.seq)
+
+    def _append(
+        self,
+        kind: str,
+        record_id: str,
+        row: Base,
+        stamp: Callable[[datetime], dict[str, Any]],
+        guard: Callable[[Session], None] | None = None,
+    ) -> ChainLink:
+        """Insert a record and its chain entry and move the head, in one transaction.
+
+        The head row is locked first (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE``
+        elsewhere), so appends from threads and processes take turns; the record's time is
+        taken under the lock, so time order is chain order. A crash before the commit leaves
+        neither the record nor its entry. ``stamp`` sets the record's time and returns its
+        content; ``guard`` may refuse the append (it runs under the lock).
+        """
+        with (
+            self._append_lock,
+            Session(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            head = session.scalar(
+                select(ChainHead).where(ChainHead.id == HEAD_ID).with_for_update()
+            )
+            if head is None:
+                raise AuditError(f"audit store {self.safe_url}: no chain head; create the schema")
+            if guard is not None:
+                guard(session)
+            content = stamp(self.clock())
+            seq, prev_hash = head.seq + 1, head.record_hash
+            record_hash = document_hash(chain_document(seq, kind, prev_hash, content))
+            session.add(row)
+            session.add(
+                ChainEntry(
+                    seq=seq,
+                    kind=kind,
+                    record_id=record_id,
+                    prev_hash=prev_hash,
+                    record_hash=record_hash,
+                )
+            )
+            head.seq, head.record_hash = seq, record_hash
+        return ChainLink(seq, kind, record_id, prev_hash, record_hash)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def response_body(self, request_id: str) -> str | None:
+        """The stored response body of an answer, or None if there is no such answer."""
+        with self._reading() as session:
+            return session.scalar(
+                select(AuditAnswer.response_json).where(AuditAnswer.request_id == request_id)
+            )
+
+    def answer(self, request_id: str) -> AuditAnswer | None:
+        """The full stored answer with its items (detached, read-only use)."""
+        with self._reading() as session:
+            row = session.get(AuditAnswer, request_id)
+            if row is not None:
+                _ = row.items  # load before the session closes
+            return row
+
+    def decision(self, request_id: str) -> DecisionRecord | None:
+        """The decision taken on an answer, or None."""
+        with self._reading() as session:
+            found = session.execute(
+                select(AuditDecision, ChainEntry.seq)
+                .outerjoin(
+                    ChainEntry,
+                    (ChainEntry.kind == DECISION)
+                    & (ChainEntry.record_id == AuditDecision.decision_id),
+                )
+                .where(AuditDecision.request_id == request_id)
+            ).first()
+            return None if found is None else decision_record(found[0], found[1])
+
+    def list_answers(
+        self,
+        *,
+        position_id: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        key_id: str | None = None,
+        overrides_only: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[AnswerSummary]:
+        """Answers newest first, with their decision; dates are inclusive, in UTC."""
+        where = AnswerFilter(position_id, date_from, date_to, key_id, overrides_only)
+        with self._reading() as session:
+            return queries.list_answers(session, where, limit, offset)
+
+    def count_answers(
+        self,
+        *,
+        position_id: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        key_id: str | None = None,
+        overrides_only: bool = False,
+    ) -> int:
+        """How many answers :meth:`list_answers` pages through with the same filters."""
+        where = AnswerFilter(position_id, date_from, date_to, key_id, overrides_only)
+        with self._reading() as session:
+            return queries.count_answers(session, where)
+
+    # --- the chain ------------------------------------------------------------------------
+
+    def chain_head(self) -> tuple[int, str]:
+        """``(seq, record_hash)`` of the head row (``(0, GENESIS)`` for an empty log)."""
+        with self._reading() as session:
+            head = session.get(ChainHead, HEAD_ID)
+            return (0, GENESIS) if head is None else (head.seq, head.record_hash)
+
+    def chain_records(
+        self, period: tuple[datetime, datetime] | None = None, batch_size: int = 500
+    ) -> Iterator[tuple[ChainLink, dict[str, Any] | None]]:
+        """Chain entries in ``seq`` order with their record's content (None if it is gone).
+
+        ``period`` keeps only the records written in ``[start, end)`` (UTC).
+        """
+        after = 0
+        while True:
+            with self._reading() as session:
+                batch = queries.chain_batch(session, after, period, batch_size)
+            yield from batch
+            if len(batch) < batch_size:
+                return
+            after = batch[-1][0].seq
+
+    def verify(self, anchor: tuple[int, str] | None = None) -> ChainReport:
+        """Verify the whole chain (:func:`~serving.audit.chain.verify_chain`) of this store."""
+        return verify_chain(self.chain_records(), self.chain_head, self.first_unchained, anchor)
+
+    def first_unchained(self) -> tuple[str, str] | None:
+        """``(kind, id)`` of an answer or decision that has no chain entry, or None."""
+        with self._reading() as session:
+            return queries.unchained(session)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A read-only session; database errors become :class:`AuditError`."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise AuditError(
+                f"audit store {self.safe_url}: cannot read: {type(exc).__name__}: {reason}"
+            ) from exc
+
+    def dispose(self) -> None:
+        """Close pooled connections (on shutdown)."""
+        self.engine.dispose()
+
+
+def dumps_request(payload: Mapping[str, Any]) -> str:
+    """Canonical JSON of a request (sorted keys) for the log."""
+    return json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)

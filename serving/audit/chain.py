@@ -1,0 +1,225 @@
+"""The audit log's hash chain: canonical record documents, their hashes, and verification.
+
+Every record (an answer with its items, or a decision) gets the next ``seq`` when it is
+appended, and the document ``{"kind", "prev_hash", "record", "seq"}`` — the record's content,
+its place and the previous record's hash — is serialised canonically (JSON, sorted keys, no
+spaces, UTF-8) and hashed with SHA-256 into its ``record_hash``. Editing a record changes its
+hash; deleting or reordering records breaks a ``prev_hash`` link or leaves a gap in ``seq``.
+The chain cannot by itself detect a rewrite of everything from some record on, or dropping the
+newest records along with the head: an anchor (a ``seq`` and its hash written down elsewhere,
+e.g. from the last export) closes that gap (``verify_chain(..., anchor=...)``,
+``AuditStore.verify(anchor)``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from serving.audit.tables import AuditAnswer, AuditDecision
+
+GENESIS = "0" * 64  # prev_hash of the first record
+
+
+def utc_iso(moment: datetime) -> str:
+    """A timestamp as UTC ISO 8601 with microseconds; naive values are UTC (SQLite drops the
+    zone on storage, and every audit timestamp is written in UTC)."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.isoformat(timespec="microseconds")
+
+
+def _number(value: float | None) -> float | None:
+    # + 0.0 folds -0.0 into 0.0: SQLite may store an integral REAL as an integer and lose the sign.
+    return None if value is None else float(value) + 0.0
+
+
+def _numbers(values: Mapping[str, Any] | None) -> dict[str, float | None] | None:
+    return None if values is None else {str(k): _number(v) for k, v in values.items()}
+
+
+def answer_content(row: AuditAnswer) -> dict[str, Any]:
+    """Everything that matters of a stored answer and its items, as plain JSON values."""
+    return {
+        "request_id": row.request_id,
+        "created_at": utc_iso(row.created_at),
+        "key_id": row.key_id,
+        "role": row.role,
+        "endpoint": row.endpoint,
+        "as_of": row.as_of.isoformat(),
+        "position_id": row.position_id,
+        "subject_nip": row.subject_nip,
+        "model_name": row.model_name,
+        "model_version": row.model_version,
+        "run_id": row.run_id,
+        "rule_set_version": row.rule_set_version,
+        "snapshot_id": row.snapshot_id,
+        "request_json": row.request_json,
+        "response_json": row.response_json,
+        "items": [
+            {
+                "rank": int(item.rank),
+                "nip": item.nip,
+                "position_id": item.position_id,
+                "prediction": _number(item.prediction),
+                "raw_prediction": _number(item.raw_prediction),
+                "lower": _number(item.lower),
+                "upper": _number(item.upper),
+                "p_baik_or_better": _number(item.p_baik_or_better),
+                "features": _numbers(item.features),
+                "shap_base_value": _number(item.shap_base_value),
+                "shap_values": _numbers(item.shap_values),
+            }
+            for item in sorted(row.items, key=lambda i: i.rank)
+        ],
+    }
+
+
+def decision_content(row: AuditDecision) -> dict[str, Any]:
+    """Everything that matters of a stored decision, as plain JSON values."""
+    return {
+        "decision_id": row.decision_id,
+        "request_id": row.request_id,
+        "decided_at": utc_iso(row.decided_at),
+        "key_id": row.key_id,
+        "role": row.role,
+        "chosen_nip": row.chosen_nip,
+        "decided_by": row.decided_by,
+        "reason_code": row.reason_code,
+        "note": row.note,
+        "override": bool(row.override),
+        "override_kind": row.override_kind,
+        "chosen_rank": None if row.chosen_rank is None else int(row.chosen_rank),
+    }
+
+
+def chain_document(seq: int, kind: str, prev_hash: str, content: Mapping[str, Any]) -> str:
+    """The canonical text that is hashed: one JSON line, keys sorted, no spaces, no NaN."""
+    document = {"seq": seq, "kind": kind, "prev_hash": prev_hash, "record": content}
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One entry of the chain: a record's place, the previous hash and its own hash."""
+
+    seq: int
+    kind: str
+    record_id: str
+    prev_hash: str
+    record_hash: str
+
+
+def document_hash(document: str) -> str:
+    """SHA-256 (hex) of a canonical document's UTF-8 bytes."""
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class BrokenRecord:
+    """Where the chain first breaks and why (``seq`` is None for a record not in the chain)."""
+
+    seq: int | None
+    kind: str | None
+    request_id: str | None
+    reason: str
+
+    def describe(self) -> str:
+        """One line for people: which record and why."""
+        where = f"seq {self.seq}" if self.seq is not None else "outside the chain"
+        what = f"{self.kind} {self.request_id}" if self.request_id else (self.kind or "record")
+        return f"{where} ({what}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Outcome of :func:`verify_chain`."""
+
+    ok: bool
+    n_records: int
+    first_broken: BrokenRecord | None
+    head_seq: int
+    head_hash: str
+
+
+def verify_chain(
+    links: Iterable[tuple[ChainLink, Mapping[str, Any] | None]],
+    head: Callable[[], tuple[int, str]],
+    unchained: Callable[[], tuple[str, str] | None] = lambda: None,
+    anchor: tuple[int, str] | None = None,
+) -> ChainReport:
+    """Walk ``links`` (chain entries in ``seq`` order with their record's content, None where the
+    record is gone), recomputing every hash; stop at the first break.
+
+    Checks, per record: ``seq`` continues without a gap, ``prev_hash`` is the previous record's
+    hash, the record still exists, and its content still hashes to ``record_hash``. Then: the
+    ``head`` row (read after the walk, so that appends during it are not taken for a deleted
+    tail) agrees with the last record, ``unchained`` finds no answer or decision outside the
+    chain, and the ``anchor`` (seq, hash), if given, is still in it.
+    """
+    expected, previous, n = 1, GENESIS, 0
+    anchored = anchor is None
+    for entry, content in links:
+        broken = _link_break(entry, content, expected, previous)
+        if broken is not None:
+            return _broken(broken, n, head)
+        if anchor is not None and entry.seq == anchor[0]:
+            if entry.record_hash != anchor[1]:
+                reason = f"hash {entry.record_hash[:16]}... differs from the anchor's"
+                return _broken(_at(entry, content, reason), n, head)
+            anchored = True
+        previous, expected, n = entry.record_hash, expected + 1, n + 1
+    head_seq, head_hash = head()
+    if (head_seq, head_hash) != (n, previous):
+        reason = (
+            f"the chain ends at seq {n} but its head says seq {head_seq}: the newest records "
+            "were deleted, or the head was edited"
+        )
+        return ChainReport(False, n, BrokenRecord(n + 1, None, None, reason), head_seq, head_hash)
+    if not anchored and anchor is not None:
+        reason = f"the anchor's seq {anchor[0]} is beyond the end of the chain (seq {n})"
+        return ChainReport(False, n, BrokenRecord(anchor[0], None, None, reason), n, previous)
+    outsider = unchained()
+    if outsider is not None:
+        kind, record_id = outsider
+        reason = "not in the chain: written outside the audit log"
+        return ChainReport(False, n, BrokenRecord(None, kind, record_id, reason), n, previous)
+    return ChainReport(True, n, None, n, previous)
+
+
+def _link_break(
+    entry: ChainLink, content: Mapping[str, Any] | None, expected: int, previous: str
+) -> BrokenRecord | None:
+    """Why one chain entry does not follow from the one before it, or None."""
+    if entry.seq != expected:
+        missing = f"{expected}" if entry.seq == expected + 1 else f"{expected}..{entry.seq - 1}"
+        return _at(entry, content, f"seq gap: record(s) {missing} deleted")
+    if entry.prev_hash != previous:
+        return _at(
+            entry,
+            content,
+            "prev_hash is not the previous record's hash: a record before it was deleted, "
+            "inserted or moved (reordered)",
+        )
+    if content is None:
+        return _at(entry, None, f"the {entry.kind} is missing: deleted from its table")
+    if document_hash(chain_document(entry.seq, entry.kind, entry.prev_hash, content)) != (
+        entry.record_hash
+    ):
+        return _at(entry, content, "content does not match record_hash: the record was edited")
+    return None
+
+
+def _at(entry: ChainLink, content: Mapping[str, Any] | None, reason: str) -> BrokenRecord:
+    request_id = content.get("request_id") if content is not None else None
+    return BrokenRecord(entry.seq, entry.kind, str(request_id or entry.record_id), reason)
+
+
+def _broken(broken: BrokenRecord, n_valid: int, head: Callable[[], tuple[int, str]]) -> ChainReport:
+    head_seq, head_hash = head()
+    return ChainReport(False, n_valid, broken, head_seq, head_hash)

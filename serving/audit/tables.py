@@ -1,0 +1,128 @@
+"""The audit log's tables: answers and their items, human decisions, and the hash chain.
+
+``audit_answers`` / ``audit_items`` hold every answer as given; ``audit_decisions`` the
+decision an official took on a ranking; ``audit_chain`` one entry per answer or decision in
+insertion order (``seq``), each with the hash of the previous entry and of its own record, and
+``audit_chain_head`` the one row appends lock to extend the chain one at a time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# The chain kinds: which table a chain entry's record lives in.
+ANSWER = "answer"
+DECISION = "decision"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the audit tables."""
+
+
+class AuditAnswer(Base):
+    """One answer of a decision endpoint."""
+
+    __tablename__ = "audit_answers"
+
+    request_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    key_id: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    endpoint: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date] = mapped_column(Date)
+    position_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject_nip: Mapped[str | None] = mapped_column(String(18), index=True)
+    model_name: Mapped[str] = mapped_column(String(200))
+    model_version: Mapped[str] = mapped_column(String(32))
+    run_id: Mapped[str] = mapped_column(String(64))
+    rule_set_version: Mapped[str] = mapped_column(String(64))
+    snapshot_id: Mapped[str] = mapped_column(String(128))
+    request_json: Mapped[str] = mapped_column(Text)
+    # Text, not JSON: the body must come back byte-identical, and JSON columns re-serialise.
+    response_json: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[AuditItem]] = relationship(
+        back_populates="answer", cascade="all, delete-orphan", order_by="AuditItem.rank"
+    )
+
+
+class AuditItem(Base):
+    """One returned candidate (rankings) or position (recommendations) of an answer."""
+
+    __tablename__ = "audit_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("audit_answers.request_id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    nip: Mapped[str] = mapped_column(String(18), index=True)
+    position_id: Mapped[str | None] = mapped_column(String(64))
+    prediction: Mapped[float] = mapped_column(Float)
+    raw_prediction: Mapped[float] = mapped_column(Float)
+    lower: Mapped[float] = mapped_column(Float)
+    upper: Mapped[float] = mapped_column(Float)
+    p_baik_or_better: Mapped[float] = mapped_column(Float)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+    shap_base_value: Mapped[float | None] = mapped_column(Float)
+    shap_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    answer: Mapped[AuditAnswer] = relationship(back_populates="items")
+
+
+class AuditDecision(Base):
+    """The decision an official took on a ranking: who was chosen, by whom, and why.
+
+    One per answer (``request_id`` is unique): a decision is final, like every audit record.
+    """
+
+    __tablename__ = "audit_decisions"
+
+    decision_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("audit_answers.request_id"), unique=True, index=True
+    )
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    chosen_nip: Mapped[str] = mapped_column(String(18), index=True)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    reason_code: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    override: Mapped[bool] = mapped_column(Boolean, index=True)
+    override_kind: Mapped[str | None] = mapped_column(String(32))
+    chosen_rank: Mapped[int | None] = mapped_column(Integer)
+
+
+class ChainEntry(Base):
+    """A record's place in the hash chain (see :mod:`serving.audit.chain`)."""
+
+    __tablename__ = "audit_chain"
+    __table_args__ = (UniqueConstraint("kind", "record_id"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(32))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ChainHead(Base):
+    """The last entry of the chain: the row every append locks, reads and moves on."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    record_hash: Mapped[str] = mapped_column(String(64))
