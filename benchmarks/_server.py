@@ -26,7 +26,8 @@ from features.synth import generate_province
 from mutasi.settings import get_settings
 from serving.api.security import Role, key_line
 from training import tracking
-from training.train import TrainConfig, train
+from training.fitting import TrainConfig
+from training.train import train
 
 PYTHON = sys.executable
 LOOPBACK = "127.0.0.1"

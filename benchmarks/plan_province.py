@@ -7,7 +7,8 @@ champion trained and promoted on it (the project's own functions, in a temporary
 the export date, seats = their shortage) against every employee in service. It times each
 step (eligibility + features + prediction for every pair, encoding, the exact solve,
 explaining the chosen moves, the whole answer) and compares the optimal plan with the greedy
-one-post-at-a-time plan on the same problem. Prints a table and writes benchmarks/results/plan_province.json.
+one-post-at-a-time plan on the same problem. Prints a table and writes
+benchmarks/results/plan_province.json.
 
     .venv/bin/python benchmarks/plan_province.py [--employees 5000] [--vacancies 100] [--keep DIR]
 """

@@ -35,7 +35,7 @@ from benchmarks._server import province_with_champion, quantiles, use_work_dir
 from features.eligibility import evaluate_eligibility
 from mutasi.settings import get_settings
 from serving.domain.recommend import recommend, vacancies
-from serving.schemas.common import RecommendationRequest
+from serving.schemas.recommendations import RecommendationRequest
 from serving.state import ServingState, StateHolder
 
 RESULTS = Path(__file__).parent / "results" / "recommend.json"

@@ -53,7 +53,7 @@ from benchmarks._server import (
 from mutasi.settings import get_settings
 from serving.api.security import Role
 from serving.domain.ranking import position_target, rank_position
-from serving.schemas.common import RankingOptions
+from serving.schemas.rankings import RankingOptions
 from serving.state import ServingState, StateHolder
 
 RESULTS = Path(__file__).parent / "results" / "serving.json"

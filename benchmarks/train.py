@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 from features.synth import generate_province  # noqa: E402
 from mutasi.settings import get_settings  # noqa: E402
 from training.evaluate import load_oracle  # noqa: E402
+from training.fitting import TrainConfig, fit_all  # noqa: E402
 from training.model import NUM_THREADS, FitModel  # noqa: E402
 from training.pipeline_inputs import PipelineInputs, load_inputs  # noqa: E402
-from training.train import TrainConfig, fit_all  # noqa: E402
 from training.training_set import TimeSplit, TrainingSet, build_features, build_training_set  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "train.json"

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import load_catalogue
+from features.codes import ids_of_codes
 from features.contract import COLUMNS, Dataset, Table, dtype_of
 from features.dated_index import MISSING_DAY, day_of, take, to_days, years_between
 from features.history import GOLONGAN_PNS_RANK, LEVEL_RANK, EmployeeHistory, Skp
@@ -206,17 +207,12 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return out.astype("datetime64[ns]")
 
 
-def _ids(index: pd.Index, codes: np.ndarray) -> pd.Series:
-    values = np.where(codes >= 0, index.to_numpy()[np.maximum(codes, 0)], None)
-    return pd.Series(values, dtype="str")
-
-
 def state_frame(history: EmployeeHistory, side: EmployeeSide) -> pd.DataFrame:
     """The employee state frame of computed employee-side rows (index 0..n-1)."""
     snap = history.employees.iloc[side.nip].reset_index(drop=True)
     frame = pd.DataFrame(
         {
-            "nip": _ids(history.nips, side.nip),
+            "nip": ids_of_codes(history.nips, side.nip),
             "as_of": _dates(side.day),
             "in_service": side.in_service,
             **{c: snap[c] for c in SNAPSHOT_COLUMNS},
@@ -233,11 +229,11 @@ def state_frame(history: EmployeeHistory, side: EmployeeSide) -> pd.DataFrame:
             "education_field": _categorical(
                 side.education_field, Table.EMPLOYEES, "education_field"
             ),
-            "position_id": _ids(history.positions, side.position),
+            "position_id": ids_of_codes(history.positions, side.position),
             "position_start_date": _dates(side.position_start),
-            "unit_id": _ids(history.units, side.unit),
+            "unit_id": ids_of_codes(history.units, side.unit),
             "sector": _categorical(side.sector, Table.UNITS, "sector"),
-            "region_code": _ids(history.regions, side.region),
+            "region_code": ids_of_codes(history.regions, side.region),
             "jabatan_type": _categorical(
                 history.position_jabatan[side.position], Table.POSITIONS, "jabatan_type"
             ),

@@ -7,6 +7,7 @@ numpy can index arrays with them; -1 always means "missing".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,3 +60,32 @@ def unique_index(values: pd.Series, *, table: str, column: str) -> pd.Index:
     _first_bad(values, values.duplicated().to_numpy(), table, column, "duplicate id")
     index: pd.Index = pd.Index(values.astype("object").to_numpy(), dtype="object")
     return index
+
+
+# Small converters at the edge between frames (NaN / NA / None for "missing") and plain values.
+
+
+def is_missing(value: object) -> bool:
+    """True for None, ``pd.NA``, ``NaT`` and NaN: every way a frame cell says "missing"."""
+    return value is None or value is pd.NA or value is pd.NaT or value != value
+
+
+def optional_int(value: Any) -> int | None:
+    """A count or priority held as a float (NaN where missing) as an int, or None."""
+    return None if is_missing(value) else round(float(value))
+
+
+def optional_str(value: object) -> str | None:
+    """An optional code or name as str (missing = None, e.g. no requirement)."""
+    return None if is_missing(value) else str(value)
+
+
+def id_array(column: pd.Series) -> np.ndarray:
+    """An id column as an object array of str, None where missing."""
+    return np.array([v if isinstance(v, str) else None for v in column], dtype=object)
+
+
+def ids_of_codes(index: pd.Index, codes: np.ndarray) -> pd.Series:
+    """The ids at ``codes`` in ``index`` (-1 -> missing), as a str series."""
+    values = np.where(codes >= 0, index.to_numpy()[np.maximum(codes, 0)], None)
+    return pd.Series(values, dtype="str")

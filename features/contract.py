@@ -22,6 +22,9 @@ from typing import Any, Literal
 import pandas as pd
 
 CONTRACT_VERSION = "1"
+# Longest cell (characters) validation accepts by default; the longest real values (titles,
+# requirement lists) stay far below, so a longer one is an export fault or an attack.
+MAX_CELL_LENGTH = 2_000
 
 SECTORS: tuple[str, ...] = (
     "pendidikan", "kesehatan", "pertanian", "kelautan_perikanan", "pekerjaan_umum",

@@ -13,7 +13,6 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,18 @@ import pandas as pd
 from features.contract import (
     COLUMNS,
     CONTRACT_VERSION,
+    MAX_CELL_LENGTH,
     REQUIRED_TABLES,
     Dataset,
     Table,
 )
-from features.table_files import ROW, UnusableInputError, other_delimiter, read_table_file
+from features.table_files import (
+    ROW,
+    RawTables,
+    UnusableInputError,
+    other_delimiter,
+    read_table_file,
+)
 from features.validation import validate_tables
 
 __all__ = [
@@ -47,28 +53,6 @@ TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
 
 class RejectedRowsError(ValueError):
     """``load_dataset(strict=True)`` found rows that validation rejected."""
-
-
-@dataclass
-class RawTables:
-    """A contract directory as read: one text frame per present table, nothing judged yet.
-
-    Each frame has every contract column of its table (in contract order; an optional column
-    absent from the file is all missing), ``str`` dtype, surrounding whitespace stripped, empty
-    cells as NA, and an index named ``_row`` holding the 1-based data row number.
-    ``surplus_fields`` holds, per table, the rows whose record has non-empty fields beyond the
-    header (the text of those fields); validation rejects them.
-    """
-
-    data_dir: Path
-    tables: dict[Table, pd.DataFrame]
-    files: dict[Table, Path]
-    manifest: dict[str, Any] = field(default_factory=dict)
-    exported_at: pd.Timestamp | None = None
-    snapshot_id: str = ""
-    extra_columns: dict[Table, tuple[str, ...]] = field(default_factory=dict)
-    absent_columns: dict[Table, tuple[str, ...]] = field(default_factory=dict)
-    surplus_fields: dict[Table, pd.Series] = field(default_factory=dict)
 
 
 def read_raw_tables(data_dir: Path) -> RawTables:
@@ -98,13 +82,16 @@ def read_raw_tables(data_dir: Path) -> RawTables:
     return raw
 
 
-def load_dataset(data_dir: Path, *, strict: bool = False) -> Dataset:
+def load_dataset(
+    data_dir: Path, *, strict: bool = False, max_cell_length: int = MAX_CELL_LENGTH
+) -> Dataset:
     """Read and validate a contract directory; return its accepted rows as typed frames.
 
     With ``strict=True`` any rejected row raises :class:`RejectedRowsError` instead of being
-    left out (run ``mutasi validate`` to see the full report).
+    left out (run ``mutasi validate`` to see the full report). A cell longer than
+    ``max_cell_length`` characters rejects its row (setting ``MUTASI_MAX_CELL_LENGTH``).
     """
-    result = validate_tables(read_raw_tables(data_dir))
+    result = validate_tables(read_raw_tables(data_dir), max_cell_length=max_cell_length)
     if strict and result.n_rejected:
         raise RejectedRowsError(f"{data_dir}: {result.rejection_summary()}")
     return result.dataset

@@ -93,7 +93,7 @@ def candidates_table(snapshot: EmployeeSnapshot, nips: list[str]) -> RichTable:
 
 def _load(data_dir: Path) -> Dataset:
     try:
-        return load_dataset(data_dir)
+        return load_dataset(data_dir, max_cell_length=get_settings().max_cell_length)
     except UnusableInputError as exc:
         _fail(str(exc))
 

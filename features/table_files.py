@@ -14,13 +14,16 @@ import io
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from features.contract import Table
 
 ROW = "_row"  # name of the index that holds the 1-based data row number
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -285,3 +288,25 @@ def _arrow_text(column: pa.ChunkedArray) -> pd.Series:
         text = column.cast(pa.string())
     values: pd.Series = text.to_pandas()
     return values.astype("str")
+
+
+@dataclass
+class RawTables:
+    """A contract directory as read: one text frame per present table, nothing judged yet.
+
+    Each frame has every contract column of its table (in contract order; an optional column
+    absent from the file is all missing), ``str`` dtype, surrounding whitespace stripped, empty
+    cells as NA, and an index named ``_row`` holding the 1-based data row number.
+    ``surplus_fields`` holds, per table, the rows whose record has non-empty fields beyond the
+    header (the text of those fields); validation rejects them.
+    """
+
+    data_dir: Path
+    tables: dict[Table, pd.DataFrame]
+    files: dict[Table, Path]
+    manifest: dict[str, Any] = field(default_factory=dict)
+    exported_at: pd.Timestamp | None = None
+    snapshot_id: str = ""
+    extra_columns: dict[Table, tuple[str, ...]] = field(default_factory=dict)
+    absent_columns: dict[Table, tuple[str, ...]] = field(default_factory=dict)
+    surplus_fields: dict[Table, pd.Series] = field(default_factory=dict)

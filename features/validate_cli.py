@@ -26,6 +26,7 @@ from features.validation import (
     ValidationResult,
     validate_tables,
 )
+from mutasi.settings import get_settings
 
 REPORT_DIR = "_validation"
 SEVERITY_STYLE: dict[str, str] = {ERROR: "red", WARNING: "yellow", INFO: "dim"}
@@ -57,7 +58,11 @@ def validate_command(
         raw = read_raw_tables(data_dir)
     except UnusableInputError as exc:
         _fail(str(exc))
-    result = validate_tables(raw, as_of=None if as_of is None else pd.Timestamp(as_of))
+    result = validate_tables(
+        raw,
+        as_of=None if as_of is None else pd.Timestamp(as_of),
+        max_cell_length=get_settings().max_cell_length,
+    )
     print_report(console, result, data_dir, show)
     out_dir = out if out is not None else data_dir / REPORT_DIR
     try:

@@ -26,18 +26,23 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-app.command("validate")(validate_command)
-app.command("generate")(generate_command)
-app.command("features")(features_command)
-app.command("train")(train_command)
-app.command("evaluate")(evaluate_command)
-app.command("promote")(promote_command)
-app.command("card")(card_command)
-app.command("ui")(ui_command)
-app.command("serve")(serve_command)
-app.command("keys")(keys_command)
-app.command("plan")(plan_command)
-app.command("demo-keys")(demo_keys_command)
+# Each stage's commands, in the order `mutasi --help` lists them.
+COMMANDS = (
+    ("validate", validate_command),
+    ("generate", generate_command),
+    ("features", features_command),
+    ("train", train_command),
+    ("evaluate", evaluate_command),
+    ("promote", promote_command),
+    ("card", card_command),
+    ("ui", ui_command),
+    ("serve", serve_command),
+    ("keys", keys_command),
+    ("plan", plan_command),
+    ("demo-keys", demo_keys_command),
+)
+for name, command in COMMANDS:
+    app.command(name)(command)
 
 app.add_typer(audit_app, name="audit")
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from features.contract import MAX_CELL_LENGTH
+
 
 class Settings(BaseSettings):
     """Service and pipeline settings. Embedded defaults need no server: SQLite and local files."""
@@ -33,7 +35,7 @@ class Settings(BaseSettings):
         None, description="Overrides the rule set's minimum years in position (e.g. 0.5)."
     )
     max_cell_length: int = Field(
-        2_000,
+        MAX_CELL_LENGTH,
         ge=1,
         description="Longest cell (characters) validation accepts; a longer one rejects its row "
         "(rule too_long). The longest contract values (titles, requirement lists) stay far below.",

@@ -19,8 +19,9 @@ from mutasi.settings import Settings, get_settings
 from serving.api.app import create_app
 from serving.api.security import Role, key_line
 from training import tracking
+from training.fitting import TrainConfig
 from training.model import LgbParams
-from training.train import TrainConfig, train
+from training.train import train
 
 # Small but real: the same size of run as the behavioural model tests use.
 SERVING_TRAIN_CONFIG = TrainConfig(

@@ -93,7 +93,8 @@ def train_command(
     trials: int = typer.Option(20, help="Optuna trials with --tune."),
 ) -> None:
     """Train the fit model and baselines, evaluate, log to MLflow; new version = challenger."""
-    from training.train import TrainConfig, prepare, train_on
+    from training.fitting import TrainConfig
+    from training.train import prepare, train_on
 
     settings = get_settings()
     config = TrainConfig(seed=seed)

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from training.fairness import FairnessReport
+
+class ReportTables(Protocol):
+    """What rendering reads of a :class:`training.fairness.FairnessReport`."""
+
+    @property
+    def k(self) -> int: ...
+    @property
+    def n_vacancies(self) -> int: ...
+    @property
+    def n_rows(self) -> int: ...
+    @property
+    def n_bootstrap(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def min_group_share(self) -> float: ...
+    @property
+    def missing(self) -> Mapping[str, int]: ...
+
+    def by_attribute(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """The group rows of each attribute."""
+        ...
+
 
 HEADER = (
     "| group | rows (people) | selection rate | impact ratio | above-median rate | impact ratio "
@@ -18,7 +39,7 @@ HEADER = (
 )
 
 
-def report_markdown(report: FairnessReport) -> str:
+def report_markdown(report: ReportTables) -> str:
     """The whole report: a summary line, then a section per attribute."""
     intro = (
         f"Top-{report.k} shortlists of {report.n_vacancies} held-out vacancies "

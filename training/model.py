@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from training.intervals import DEFAULT_LEVEL, DEFAULT_LEVELS, RATING_MAX, RATING_MIN, SplitConformal
 from training.metrics import GOOD_RATING
@@ -130,8 +131,13 @@ def _train_booster(
     return lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
 
 
-class FitModel:
-    """LightGBM regressor + P(baik+) classifier + conformal intervals over catalogue features."""
+class FitModel(BaseEstimator):  # type: ignore[misc]  # sklearn ships no type hints
+    """LightGBM regressor + P(baik+) classifier + conformal intervals over catalogue features.
+
+    A scikit-learn estimator: ``__init__`` stores its parameters unchanged (so ``get_params``,
+    ``set_params`` and ``clone`` work, and a run logs them as they were given) and ``fit`` sets
+    the fitted state, ``regressor_``, ``classifier_`` and ``conformal_``.
+    """
 
     name = "lightgbm"
 
@@ -147,11 +153,11 @@ class FitModel:
             raise ValueError(
                 f"{len(feature_names)} features but {len(monotone)} monotone constraints"
             )
-        self.feature_names = list(feature_names)
-        self.monotone = list(monotone)
-        self.params = params or LgbParams()
+        self.feature_names = feature_names
+        self.monotone = monotone
+        self.params = params
         self.seed = seed
-        self.levels = tuple(levels)
+        self.levels = levels
 
     def fit(
         self,
@@ -165,16 +171,17 @@ class FitModel:
         good_train, good_valid = (y_train >= GOOD_RATING), (y_valid >= GOOD_RATING)
         if good_train.all() or not good_train.any():
             raise ValueError("training split has a single outcome class for 'baik or better'")
-        rounds = (self.params.num_boost_round, self.params.early_stopping_rounds)
+        params = self.params or LgbParams()
+        rounds = (params.num_boost_round, params.early_stopping_rounds)
         self.regressor_ = _train_booster(
-            self.params.booster_params("regression", self.seed, self.monotone, len(xt)),
+            params.booster_params("regression", self.seed, self.monotone, len(xt)),
             xt, y_train, xv, y_valid, *rounds,
         )  # fmt: skip
         self.classifier_ = _train_booster(
-            self.params.booster_params("binary", self.seed, self.monotone, len(xt)),
+            params.booster_params("binary", self.seed, self.monotone, len(xt)),
             xt, good_train.astype(float), xv, good_valid.astype(float), *rounds,
         )  # fmt: skip
-        self.conformal_ = SplitConformal(self.levels).fit(y_valid, self.predict(xv))
+        self.conformal_ = SplitConformal(tuple(self.levels)).fit(y_valid, self.predict(xv))
         return self
 
     @classmethod
@@ -194,7 +201,7 @@ class FitModel:
         missing = [c for c in self.feature_names if c not in features.columns]
         if missing:
             raise KeyError(f"feature frame lacks model features {missing}")
-        return features[self.feature_names]
+        return features[list(self.feature_names)]
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Expected rating, clipped to 1..5."""

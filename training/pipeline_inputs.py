@@ -66,7 +66,9 @@ def load_inputs(
     data_dir: Path, settings: Settings, builder_params: dict[str, Any] | None = None
 ) -> PipelineInputs:
     """Validate and load a contract directory and everything the pipeline needs with it."""
-    validation = validate_tables(read_raw_tables(data_dir))
+    validation = validate_tables(
+        read_raw_tables(data_dir), max_cell_length=settings.max_cell_length
+    )
     if emptied := validation.emptied_tables:
         names = ", ".join(t.value for t in emptied)
         raise ValueError(

@@ -7,7 +7,7 @@ import json
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mlflow
 import pandas as pd
@@ -18,13 +18,11 @@ from training import plots, tracking
 from training.bundle import BUNDLE_DIR, BundleManifest, write_bundle
 from training.evaluate import Evaluation, RankingSetup
 from training.fairness_audit import Audit, write_report
+from training.fitting import Fitted, TrainConfig
 from training.model import FitModel
 from training.model_card import CardFacts, ModelCard, render_card, started_at
 from training.pipeline_inputs import PipelineInputs
 from training.training_set import Part, SplitName, TimeSplit, TrainingSet
-
-if TYPE_CHECKING:
-    from training.train import Fitted, TrainConfig
 
 
 def lineage_tags(inputs: PipelineInputs) -> dict[str, str]:
@@ -66,8 +64,8 @@ def manifest_of(
 ) -> BundleManifest:
     """The bundle manifest of a freshly trained model."""
     return BundleManifest(
-        feature_names=model.feature_names,
-        monotone=model.monotone,
+        feature_names=list(model.feature_names),
+        monotone=list(model.monotone),
         catalogue_version=inputs.catalogue.version,
         rule_set_version=inputs.rule_set.version,
         contract_version=CONTRACT_VERSION,
@@ -101,7 +99,7 @@ def _write_artifacts(
         n=min(plots.SHAP_SAMPLE, len(test)), random_state=model.seed
     ).reset_index(drop=True)
     plots.shap_summary(
-        model.contributions(sample), sample[model.feature_names], out / "shap_summary.png"
+        model.contributions(sample), sample[list(model.feature_names)], out / "shap_summary.png"
     )
     plots.calibration_plot(evaluation.curves, out / "calibration.png")
     (out / "split.json").write_text(json.dumps(split, indent=2), encoding="utf-8")
@@ -188,7 +186,9 @@ def log_training_run(
         version = None
         if config.register:
             info = tracking.log_lightgbm_model(
-                model.regressor_, parts["train"].features[model.feature_names], settings.model_name
+                model.regressor_,
+                parts["train"].features[list(model.feature_names)],
+                settings.model_name,
             )
             version = str(info.registered_model_version)
         card = render_card(

@@ -7,23 +7,20 @@ Promotion to ``champion`` is never done here: ``mutasi promote`` compares first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from features.catalogue import FeatureCatalogue
 from mutasi.settings import Settings, get_settings
-from training.baselines import HeuristicBaseline, LinearBaseline
 from training.evaluate import Evaluation, evaluate_models, ranking_setup
 from training.fairness_audit import Audit, audit_training
 from training.feature_use import availability_now, blank, retired_features
-from training.model import FitModel, LgbParams
-from training.oracle_eval import MAX_VACANCIES
+from training.fitting import Fitted, TrainConfig, fit_all
+from training.model import FitModel
 from training.pipeline_inputs import PipelineInputs, load_inputs
 from training.run_record import log_training_run
 from training.training_set import (
-    DEFAULT_FRACTIONS,
     Part,
     SplitName,
     TimeSplit,
@@ -33,17 +30,6 @@ from training.training_set import (
 
 # (step description, done, total): the CLI draws rich progress bars from it.
 StepProgress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a training run depends on besides the data."""
-
-    seed: int = 7
-    fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
-    params: LgbParams = field(default_factory=LgbParams)
-    max_vacancies: int = MAX_VACANCIES
-    register: bool = True
 
 
 @dataclass
@@ -69,25 +55,6 @@ class TrainResult:
     def training_set(self) -> TrainingSet:
         """All usable moves of the run."""
         return self.prepared.training_set
-
-
-@dataclass
-class Fitted:
-    """The model and baselines fitted on one split."""
-
-    model: FitModel
-    heuristic: HeuristicBaseline
-    linear: LinearBaseline
-
-
-def fit_all(
-    parts: dict[SplitName, Part], catalogue: FeatureCatalogue, config: TrainConfig
-) -> Fitted:
-    """Fit the LightGBM model and both baselines on train (valid for stopping and conformal)."""
-    args = (parts["train"].features, parts["train"].y, parts["valid"].features, parts["valid"].y)
-    names, monotone = catalogue.names, catalogue.monotone_constraints()
-    model = FitModel(names, monotone, config.params, config.seed).fit(*args)
-    return Fitted(model, HeuristicBaseline().fit(*args), LinearBaseline(names).fit(*args))
 
 
 def model_parts(

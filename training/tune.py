@@ -18,8 +18,9 @@ from features.catalogue import FeatureCatalogue
 from mutasi.settings import Settings, get_settings
 from training import tracking
 from training.evaluate import RankingSetup, evaluate_models, ranking_setup
+from training.fitting import TrainConfig
 from training.model import FitModel, LgbParams
-from training.train import Prepared, StepProgress, TrainConfig, model_parts
+from training.train import Prepared, StepProgress, model_parts
 from training.training_set import Part, SplitName, TimeSplit
 
 

@@ -15,7 +15,7 @@ from features.validation.report import (
     WARNING,
     ValidationResult,
 )
-from features.validation.schemas import schema_for
+from features.validation.table_schemas import schema_for
 from features.validation.validator import validate_tables
 
 __all__ = [

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
-from features.contract import COLUMNS, OPTIONAL_TABLES, REQUIRED_TABLES, Dataset, Table
+from features.contract import (
+    COLUMNS,
+    MAX_CELL_LENGTH,
+    OPTIONAL_TABLES,
+    REQUIRED_TABLES,
+    Dataset,
+    Table,
+)
+from features.table_files import RawTables
 from features.validation.keys import (
     Rejected,
     cascade,
@@ -27,7 +33,6 @@ from features.validation.report import (
     table_issue,
 )
 from features.validation.rules import check_rows
-from features.validation.schemas import REQUIRED, check_cells
 from features.validation.shape import (
     extra_field_issues,
     mask_too_long,
@@ -35,10 +40,7 @@ from features.validation.shape import (
     too_long_issues,
     without_masked_required,
 )
-from mutasi.settings import get_settings
-
-if TYPE_CHECKING:
-    from features.data import RawTables
+from features.validation.table_schemas import REQUIRED, check_cells
 
 Frames = dict[Table, pd.DataFrame]
 # Dates that may lie after the export (sanctions and moratoria end in the future): they must
@@ -53,17 +55,16 @@ FORWARD_LOOKING_DATES: frozenset[tuple[Table, str]] = frozenset(
 
 
 def validate_tables(
-    raw: RawTables, *, as_of: pd.Timestamp | None = None, max_cell_length: int | None = None
+    raw: RawTables, *, as_of: pd.Timestamp | None = None, max_cell_length: int = MAX_CELL_LENGTH
 ) -> ValidationResult:
     """Check every table, reject bad rows and their dependants, and type the accepted rows.
 
     The export date bounding "future" checks is ``as_of`` if given, else the manifest's
     ``exported_at``, else the latest past-event date in the data. A cell longer than
-    ``max_cell_length`` characters (default: setting ``MUTASI_MAX_CELL_LENGTH``) rejects its row.
+    ``max_cell_length`` characters rejects its row (callers pass ``MUTASI_MAX_CELL_LENGTH``).
     """
-    limit = get_settings().max_cell_length if max_cell_length is None else max_cell_length
-    long = too_long_cells(raw.tables, limit)
-    too_long = too_long_issues(raw.tables, long, limit)
+    long = too_long_cells(raw.tables, max_cell_length)
+    too_long = too_long_issues(raw.tables, long, max_cell_length)
     tables = mask_too_long(raw.tables, long)
     parsed = {table: parse_frame(table, frame) for table, frame in tables.items()}
     export_date, source = _export_date(raw, parsed, as_of)

@@ -10,28 +10,21 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from features.codes import FeatureInputError
 from mutasi.settings import Settings, get_settings
+from serving.api.errors import install_error_handlers
 from serving.api.log_privacy import install_nip_masking
 from serving.api.metrics import ServingMetrics
 from serving.api.middleware import document_transport_errors, install_middleware
-from serving.api.routes import card as card_routes
-from serving.api.routes import decisions as decision_routes
-from serving.api.routes import health, model, plans, rankings, recommendations
+from serving.api.routes import ROUTERS
 from serving.api.security import KeyRing
 from serving.audit import AuditStore
 from serving.errors import (
-    AuditError,
-    NotFoundError,
     NotReadyError,
-    ReloadError,
-    RequestFieldError,
 )
 from serving.state import StateHolder
 from serving.state.fallback import make_holder
@@ -57,41 +50,6 @@ TAGS = [
     {"name": "admin", "description": "Reload model and snapshot."},
     {"name": "health", "description": "Liveness, readiness (no key needed)."},
 ]
-
-
-def _detail(status_code: int, detail: object) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status_code)
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    """Domain errors -> HTTP answers with a clear ``detail`` (never a traceback)."""
-
-    @app.exception_handler(RequestFieldError)
-    async def _field(_: Request, exc: RequestFieldError) -> JSONResponse:
-        return _detail(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            [
-                {"type": "value_error", "loc": list(p.loc), "msg": p.message, "input": p.value}
-                for p in exc.problems
-            ],
-        )
-
-    @app.exception_handler(FeatureInputError)
-    async def _feature_input(_: Request, exc: FeatureInputError) -> JSONResponse:
-        return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
-
-    statuses: list[tuple[type[Exception], int]] = [
-        (NotFoundError, status.HTTP_404_NOT_FOUND),
-        (NotReadyError, status.HTTP_503_SERVICE_UNAVAILABLE),
-        (AuditError, status.HTTP_503_SERVICE_UNAVAILABLE),
-        (ReloadError, status.HTTP_409_CONFLICT),
-    ]
-    for error, code in statuses:
-
-        async def _handler(_: Request, exc: Exception, code: int = code) -> JSONResponse:
-            return _detail(code, str(exc))
-
-        app.add_exception_handler(error, _handler)
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], date] = date.today) -> FastAPI:
@@ -125,12 +83,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], date] = dat
     app.state.audit = audit
     app.state.metrics = ServingMetrics(registry)
     app.state.clock = clock
-    _install_error_handlers(app)
-    routers = (health.router, rankings.router, recommendations.router, plans.router, model.router)
-    for router in routers:
+    install_error_handlers(app)
+    for router in ROUTERS:
         app.include_router(router)
-    app.include_router(decision_routes.router)
-    app.include_router(card_routes.router)
     install_web(app, settings)
     install_middleware(app, settings)
     install_nip_masking()

@@ -26,7 +26,8 @@ from serving.audit import AuditStore
 from serving.audit.tables import AuditAnswer
 from serving.domain.ranking import inline_target, position_target, rank_position
 from serving.domain.recommend import recommend
-from serving.schemas.common import InlineRankingRequest, RankingOptions, RecommendationRequest
+from serving.schemas.rankings import InlineRankingRequest, RankingOptions
+from serving.schemas.recommendations import RecommendationRequest
 from serving.state import HrSnapshot, ServingState
 from training.bundle import load_bundle
 from training.pipeline_inputs import fitted_builder
@@ -140,7 +141,7 @@ def replay_answer(
 def replay_state(answer: AuditAnswer, settings: Settings, data_dir: Path) -> ServingState:
     """The serving state of the answer's lineage; :class:`ReplayError` if it cannot be had."""
     try:
-        dataset = load_dataset(Path(data_dir))
+        dataset = load_dataset(Path(data_dir), max_cell_length=settings.max_cell_length)
     except (ValueError, OSError) as exc:  # unusable directory: say which and what to do
         raise ReplayError(
             f"cannot load the snapshot of {answer.request_id} ({answer.snapshot_id}): {exc}; "

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from serving.schemas.common import FeatureInfo, ModelInfo
+from serving.schemas.service import FeatureInfo, ModelInfo
 from serving.state import ServingState
 
 

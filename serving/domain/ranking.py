@@ -14,22 +14,20 @@ from typing import Any
 
 import numpy as np
 
+from features.codes import optional_int
 from features.eligibility import EligibilityResult, PositionTarget, evaluate_eligibility
 from mutasi.settings import Settings
 from serving.audit.records import ItemRecord, Lineage
 from serving.domain.scoring import ScoredRow, score_top
 from serving.errors import FieldProblem, NotFoundError, RequestFieldError
-from serving.schemas.common import (
+from serving.schemas.common import Failure, PositionSummary, ServedModel, StaffingImpact
+from serving.schemas.rankings import (
     EligibilitySummary,
-    Failure,
     IneligibleCandidate,
     InlinePosition,
-    PositionSummary,
     RankedCandidate,
     RankingOptions,
     RankingResponse,
-    ServedModel,
-    StaffingImpact,
 )
 from serving.state import AsOfView, ServingState
 
@@ -171,7 +169,7 @@ def staffing_impact(
     return StaffingImpact(
         source_position_id=source.get("position_id"),
         source_unit_id=source.get("unit_id"),
-        source_unit_shortage_after=_optional_int(features["source_unit_shortage_after"]),
+        source_unit_shortage_after=optional_int(features["source_unit_shortage_after"]),
         target_position_shortage_before=position_before,
         target_position_shortage_after=position_before - 1,
         target_unit_shortage_before=unit_before,
@@ -181,10 +179,6 @@ def staffing_impact(
 
 def _int(value: float | None) -> int:
     return 0 if value is None else round(value)
-
-
-def _optional_int(value: float | None) -> int | None:
-    return None if value is None else round(value)
 
 
 def position_summary(state: ServingState, view: AsOfView, target: Target) -> PositionSummary:

@@ -25,7 +25,7 @@ from serving.domain.ranking import (
 )
 from serving.domain.scoring import score_top
 from serving.errors import NotFoundError
-from serving.schemas.common import (
+from serving.schemas.recommendations import (
     RecommendationRequest,
     RecommendationResponse,
     RecommendedPosition,

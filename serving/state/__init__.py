@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import FeatureCatalogue, load_catalogue
-from features.contract import Dataset
+from features.codes import id_array, optional_str
+from features.contract import MAX_CELL_LENGTH, Dataset
 from features.data import load_dataset
 from features.eligibility import PositionTarget, RuleSet, rule_set_from_settings
 from features.fit import EmployeeSnapshot, FitFeatureBuilder
@@ -184,18 +185,13 @@ class ServingState:
             position_shortage=need - employees.position_headcount,
             nips=np.asarray(employees.nips.to_numpy(), dtype=object),
             row_of_nip={str(nip): i for i, nip in enumerate(employees.nips)},
-            position_ids=_ids(state["position_id"]),
-            unit_ids=_ids(state["unit_id"]),
+            position_ids=id_array(state["position_id"]),
+            unit_ids=id_array(state["unit_id"]),
         )
 
     def warm(self, as_of: date) -> None:
         """Build the view of a date ahead of the first request (start-up: today)."""
         self.view(as_of)
-
-
-def _ids(column: pd.Series) -> np.ndarray:
-    """An id column as an object array of str, None where missing."""
-    return np.array([v if isinstance(v, str) else None for v in column], dtype=object)
 
 
 def _half_width(bundle: ModelBundle, level: float) -> float:
@@ -220,15 +216,10 @@ def _position_targets(positions: pd.DataFrame, units: pd.DataFrame) -> dict[str,
             sector=str(unit.at[row.unit_id, "sector"]),
             jabatan_type=str(row.jabatan_type),
             position_id=str(row.position_id),
-            min_golongan=_code_or_none(row.min_golongan),
-            min_education_level=_code_or_none(row.min_education_level),
+            min_golongan=optional_str(row.min_golongan),
+            min_education_level=optional_str(row.min_education_level),
         )
     return targets
-
-
-def _code_or_none(value: Any) -> str | None:
-    """An optional code of a positions row (missing = no requirement)."""
-    return None if value is None or value is pd.NA or value != value else str(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,10 +231,12 @@ def load_model(settings: Settings) -> ModelBundle:
     return load_bundle(resolve_model_uri(settings.serve_model, settings.model_name), settings)
 
 
-def load_snapshot(data_dir: Path, builder_params: dict[str, Any]) -> HrSnapshot:
+def load_snapshot(
+    data_dir: Path, builder_params: dict[str, Any], max_cell_length: int = MAX_CELL_LENGTH
+) -> HrSnapshot:
     """Validate and load a contract directory; fit the feature builder the model was trained
     with (same parameters, so serving features equal training features)."""
-    dataset = load_dataset(Path(data_dir))
+    dataset = load_dataset(Path(data_dir), max_cell_length=max_cell_length)
     builder = fitted_builder(dataset, builder_params)
     return HrSnapshot(Path(data_dir).resolve(), dataset, builder, dict(builder_params))
 
@@ -257,7 +250,7 @@ def build_state(
     """A complete state; reuses ``snapshot`` when the model's builder parameters match it."""
     params = dict(bundle.manifest.builder_params)
     if snapshot is None or snapshot.builder_params != params:
-        snapshot = load_snapshot(data_dir or settings.data_dir, params)
+        snapshot = load_snapshot(data_dir or settings.data_dir, params, settings.max_cell_length)
     return ServingState(
         bundle,
         snapshot,

@@ -19,7 +19,9 @@ from features.catalogue import FeatureCatalogue, FeatureSpec
 from serving.audit.queries import AnswerSummary, DecisionRecord
 from serving.audit.tables import AuditAnswer, AuditItem
 from serving.domain.explain import value_text
-from serving.schemas.common import Contribution, Prediction, RankingResponse, RecommendationResponse
+from serving.schemas.common import Contribution, Prediction
+from serving.schemas.rankings import RankingResponse
+from serving.schemas.recommendations import RecommendationResponse
 from serving.web.i18n import Translator
 from serving.web.waterfall import build_waterfall, render_svg
 

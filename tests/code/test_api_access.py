@@ -27,6 +27,19 @@ def _call(client: TestClient, method: str, path: str, body: Any, hdrs: dict[str,
     return client.request(method, path, json=body, headers=hdrs)
 
 
+@pytest.mark.parametrize("path", [p for m, p, body, _ in ENDPOINTS if body is not None])
+def test_an_unparseable_body_without_a_key_is_401_not_its_parse_error(
+    api: TestClient, path: str
+) -> None:
+    """FastAPI parses the body before the key is checked; the caller still hears 401."""
+    hdrs = {"Content-Type": "application/json"}
+    response = api.post(path, content=b"\x00", headers=hdrs)
+    assert response.status_code == 401
+    assert "missing API key" in response.json()["detail"]
+    keyed = api.post(path, content=b"\x00", headers={**hdrs, **headers(Role.HR_SYSTEM)})
+    assert keyed.status_code in {403, 422}  # a valid key then hears about its body (or role)
+
+
 @pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS)
 def test_no_key_or_a_wrong_key_is_401(
     api: TestClient, method: str, path: str, body: Any, allowed: set[Role]

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from serving.audit import AuditStore
-from serving.audit.chain import ChainReport, chain_document, document_hash
+from serving.audit.chain import ChainReport, chain_document, document_hash, verify_chain
 from serving.audit.records import AnswerRecord, ItemRecord, Lineage, NewDecision
 from serving.audit.tables import Base
 from serving.errors import AuditError
@@ -114,6 +114,22 @@ def test_an_untouched_chain_verifies(store: AuditStore) -> None:
     assert (report.n_records, report.head_seq) == (6, 6)
     assert report.first_broken is None
     assert [link.seq for link, _ in store.chain_records(batch_size=4)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_verify_chain_walks_links_without_a_store(store: AuditStore) -> None:
+    """The verifier needs links and the head, not a database: an exported or copied chain
+    checks the same way, and a link altered in memory is caught."""
+    links = list(store.chain_records())
+    head = store.chain_head()
+    assert verify_chain(iter(links), lambda: head).ok
+    link, content = links[2]
+    assert content is not None
+    edited = {**content, "endpoint": "edited"}
+    seq, _, reason = broken(verify_chain([*links[:2], (link, edited), *links[3:]], lambda: head))
+    assert seq == 3
+    assert "edited" in reason
+    seq, _, reason = broken(verify_chain(links[:-1], lambda: head))
+    assert "head" in reason
 
 
 def test_an_edited_response_is_detected(store: AuditStore, url: str) -> None:

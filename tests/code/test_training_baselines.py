@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
 
 from training.baselines import HeuristicBaseline, LinearBaseline
 from training.model import FitModel, LgbParams
@@ -67,3 +69,19 @@ def test_fit_model_respects_monotone_constraints_and_checks_columns() -> None:
         model.predict(xv.drop(columns="years_of_service"))
     with pytest.raises(ValueError, match="monotone"):
         FitModel(names, [1, 0], params)
+
+
+def test_fit_model_is_a_scikit_learn_estimator() -> None:
+    x, y = _matrix(600, 3)
+    xv, yv = _matrix(200, 4)
+    names = ("field_position_fit", "skp_last_rating", "years_of_service", "empty")
+    model = FitModel(names, (1, 0, 0, 0), LgbParams(num_boost_round=40), seed=3)
+    assert model.get_params()["seed"] == 3
+    assert model.get_params()["feature_names"] is names  # stored as given
+    fresh = clone(model.set_params(seed=5))
+    assert fresh.get_params()["seed"] == 5
+    assert not hasattr(fresh, "regressor_")
+    fitted = fresh.fit(x, y, xv, yv)
+    check_is_fitted(fitted, ["regressor_", "classifier_", "conformal_"])
+    again = clone(fitted).fit(x, y, xv, yv)  # a clone refits to the same trees (deterministic)
+    np.testing.assert_array_equal(again.predict(xv), fitted.predict(xv))

@@ -17,15 +17,17 @@ from serving.audit import AuditStore
 from serving.audit.records import AnswerRecord, ItemRecord, Lineage
 from serving.schemas.common import (
     Contribution,
-    EligibilitySummary,
     Failure,
-    IneligibleCandidate,
     PositionSummary,
     Prediction,
-    RankedCandidate,
-    RankingResponse,
     ServedModel,
     StaffingImpact,
+)
+from serving.schemas.rankings import (
+    EligibilitySummary,
+    IneligibleCandidate,
+    RankedCandidate,
+    RankingResponse,
 )
 
 KEYS: dict[Role, str] = {role: f"mk_web_{role.value}_fedcba9876543210" for role in Role}

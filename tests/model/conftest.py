@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from mutasi.settings import get_settings
+from training.fitting import TrainConfig
 from training.model import LgbParams
-from training.train import TrainConfig, TrainResult, train
+from training.train import TrainResult, train
 
 # Small but real: enough rounds to learn the small province, few vacancies to rank.
 TEST_CONFIG = TrainConfig(

@@ -11,7 +11,7 @@ import pytest
 from mutasi.settings import get_settings
 from serving.domain.explain import explain_rows
 from serving.domain.ranking import position_target, rank_position
-from serving.schemas.common import RankingOptions
+from serving.schemas.rankings import RankingOptions
 from serving.state import ServingState, StateHolder
 from training.intervals import RATING_MAX, RATING_MIN
 from training.train import TrainResult

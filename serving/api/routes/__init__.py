@@ -1,1 +1,15 @@
-"""Thin routers: validate, call the logic in ``serving.*``, audit, answer."""
+"""The API's routers, one module per group of endpoints, registered by the app in this order."""
+
+from fastapi import APIRouter
+
+from serving.api.routes import card, decisions, health, model, plans, rankings, recommendations
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    rankings.router,
+    recommendations.router,
+    plans.router,
+    model.router,
+    decisions.router,
+    card.router,
+)

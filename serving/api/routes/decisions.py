@@ -9,8 +9,9 @@ from fastapi import APIRouter, HTTPException, Path, status
 from serving.api.deps import AnswerReaderDep, AuditDep, RankerDep
 from serving.api.routes.answering import DECISION_ERRORS
 from serving.audit.records import DecisionExistsError
-from serving.domain.decisions import DecisionRequest, DecisionResponse, record_decision
+from serving.domain.decisions import record_decision
 from serving.errors import NotFoundError
+from serving.schemas.decisions import DecisionRequest, DecisionResponse
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
@@ -40,7 +41,7 @@ def post_decision(
     """Who was chosen, by whom and why. Choosing anyone but the first-ranked candidate, or an
     ineligible one, is an override and needs a reason_code other than best_ranked."""
     try:
-        record = record_decision(audit, request_id, body, principal)
+        record = record_decision(audit, request_id, body, principal.key_id, principal.role.value)
     except DecisionExistsError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     return DecisionResponse.of(record)

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from serving.api.deps import HolderDep
 from serving.domain.ranking import served_model
-from serving.schemas.common import Health
+from serving.schemas.service import Health
 
 router = APIRouter(tags=["health"])
 

@@ -10,7 +10,7 @@ from serving.api.deps import AdminDep, HolderDep, MetricsDep, ModelReaderDep, St
 from serving.api.routes.answering import DECISION_ERRORS
 from serving.domain.model_info import model_info
 from serving.domain.ranking import served_model
-from serving.schemas.common import ModelInfo, ReloadRequest, ReloadResponse
+from serving.schemas.service import ModelInfo, ReloadRequest, ReloadResponse
 
 router = APIRouter(prefix="/v1", tags=["model"])
 

@@ -25,12 +25,8 @@ from serving.api.routes.answering import (
 from serving.api.security import Principal
 from serving.domain.ranking import RankingOutcome, inline_target, position_target, rank_position
 from serving.errors import NotFoundError
-from serving.schemas.common import (
-    InlineRankingRequest,
-    RankingOptions,
-    RankingResponse,
-    RecommendationResponse,
-)
+from serving.schemas.rankings import InlineRankingRequest, RankingOptions, RankingResponse
+from serving.schemas.recommendations import RecommendationResponse
 
 router = APIRouter(prefix="/v1", tags=["rankings"])
 

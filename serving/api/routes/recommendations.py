@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Path, Response
 from serving.api.deps import AuditDep, MetricsDep, RankerDep, SettingsDep, StateDep, TodayDep
 from serving.api.routes.answering import DECISION_ERRORS, audited_response, new_request_id
 from serving.domain.recommend import recommend
-from serving.schemas.common import EXAMPLE_NIP, RecommendationRequest, RecommendationResponse
+from serving.schemas.common import EXAMPLE_NIP
+from serving.schemas.recommendations import RecommendationRequest, RecommendationResponse
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 

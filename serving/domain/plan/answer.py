@@ -13,11 +13,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from features.codes import optional_int, optional_str
 from mutasi.settings import Settings
 from planning import PlanResult, SolveOptions, solve_plan
 from serving.audit.records import ItemRecord, Lineage
@@ -203,7 +203,7 @@ def _move(state: ServingState, row: pd.Series, scored: ScoredRow) -> PlannedMove
         from_position_id=str(row["from_position_id"]),
         from_unit_id=str(row["from_unit_id"]),
         prediction=scored.prediction,
-        preference_priority=_optional_int(row["priority"]),
+        preference_priority=optional_int(row["priority"]),
         preference_bonus=round(float(row["preference_bonus"]), _ROUND),
         pinned=bool(row["pinned"]),
         between_units=bool(row["cross_unit"]),
@@ -229,7 +229,7 @@ def _units(state: ServingState, units: pd.DataFrame) -> list[UnitStaffing]:
     return [
         UnitStaffing(
             unit_id=str(u["unit_id"]),
-            unit_name=_optional_str(names.get(u["unit_id"])),
+            unit_name=optional_str(names.get(u["unit_id"])),
             abk_need=int(u["abk_need"]),
             floor=int(u["floor"]),
             bezetting_before=int(u["bezetting_before"]),
@@ -239,18 +239,10 @@ def _units(state: ServingState, units: pd.DataFrame) -> list[UnitStaffing]:
             bezetting_after=int(u["bezetting_after"]),
             shortage_before=int(u["shortage_before"]),
             shortage_after=int(u["shortage_after"]),
-            out_cap=_optional_int(u["out_cap"]),
-            out_limit=_optional_str(u["out_limit"] or None),
+            out_cap=optional_int(u["out_cap"]),
+            out_limit=optional_str(u["out_limit"] or None),
             at_cap=bool(u["at_cap"]),
             limit_binds=bool(u["limit_binds"]),
         )
         for u in units.to_dict("records")
     ]
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if pd.isna(value) else int(value)
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)

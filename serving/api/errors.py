@@ -1,0 +1,69 @@
+"""HTTP answers for the domain errors (:mod:`serving.errors`): a clear ``detail``, never a
+traceback. The logic raises plain exceptions; only this module knows their status codes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.dependencies.models import Dependant
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+
+from features.codes import FeatureInputError
+from serving.api.deps import get_principal
+from serving.api.security import API_KEY_HEADER
+from serving.errors import AuditError, NotFoundError, NotReadyError, ReloadError, RequestFieldError
+
+
+def _detail(status_code: int, detail: object) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status_code)
+
+
+def _needs_key(dependant: Dependant) -> bool:
+    return any(d.call is get_principal or _needs_key(d) for d in dependant.dependencies)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Domain errors -> HTTP answers with a clear ``detail`` (never a traceback)."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI parses the body before it runs the route's dependencies: a caller without a
+        # valid key must hear 401, not how its body was wrong.
+        route = request.scope.get("route")
+        if isinstance(route, APIRoute) and _needs_key(route.dependant):
+            try:
+                get_principal(request, request.headers.get(API_KEY_HEADER))
+            except HTTPException as refused:
+                return JSONResponse(
+                    {"detail": refused.detail}, refused.status_code, headers=refused.headers
+                )
+        return await request_validation_exception_handler(request, exc)
+
+    @app.exception_handler(RequestFieldError)
+    async def _field(_: Request, exc: RequestFieldError) -> JSONResponse:
+        return _detail(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [
+                {"type": "value_error", "loc": list(p.loc), "msg": p.message, "input": p.value}
+                for p in exc.problems
+            ],
+        )
+
+    @app.exception_handler(FeatureInputError)
+    async def _feature_input(_: Request, exc: FeatureInputError) -> JSONResponse:
+        return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+    statuses: list[tuple[type[Exception], int]] = [
+        (NotFoundError, status.HTTP_404_NOT_FOUND),
+        (NotReadyError, status.HTTP_503_SERVICE_UNAVAILABLE),
+        (AuditError, status.HTTP_503_SERVICE_UNAVAILABLE),
+        (ReloadError, status.HTTP_409_CONFLICT),
+    ]
+    for error, code in statuses:
+
+        async def _handler(_: Request, exc: Exception, code: int = code) -> JSONResponse:
+            return _detail(code, str(exc))
+
+        app.add_exception_handler(error, _handler)
