@@ -17,7 +17,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from mutasi.settings import Settings, get_settings
 from serving.api.errors import install_error_handlers
-from serving.api.log_privacy import install_nip_masking
+from serving.api.log_privacy import install_log_masking
 from serving.api.metrics import ServingMetrics
 from serving.api.middleware import document_transport_errors, install_middleware
 from serving.api.routes import ROUTERS
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], date] = dat
         app.include_router(router)
     install_web(app, settings)
     install_middleware(app, settings)
-    install_nip_masking()
+    install_log_masking()
     document_transport_errors(app)
     Instrumentator(
         registry=registry, excluded_handlers=["/metrics", "/healthz", "/readyz"]

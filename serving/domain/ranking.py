@@ -55,19 +55,27 @@ class RankingOutcome:
     seconds: float
 
 
-def resolve_as_of(requested: date | None, today: date, max_future_days: int, loc: str) -> date:
-    """The decision date: today by default; too far in the future is a field error."""
+def resolve_as_of(
+    requested: date | None,
+    today: date,
+    max_future_days: int,
+    loc: str,
+    earliest: date | None = None,
+) -> date:
+    """The decision date: today by default; too far in the future, or before ``earliest`` (the
+    snapshot's first day with anyone in service), is a field error."""
     as_of = requested or today
+    why = None
     if as_of > today + timedelta(days=max_future_days):
+        why = f"is more than {max_future_days} days after today ({today.isoformat()})"
+    elif earliest is not None and as_of < earliest:
+        why = (
+            f"is before the snapshot's earliest record: nobody in it is in service before "
+            f"{earliest.isoformat()} (the day after the earliest tmt_cpns)"
+        )
+    if why is not None:
         raise RequestFieldError(
-            [
-                FieldProblem(
-                    ("body", loc),
-                    f"as_of {as_of.isoformat()} is more than {max_future_days} days after "
-                    f"today ({today.isoformat()})",
-                    as_of.isoformat(),
-                )
-            ]
+            [FieldProblem(("body", loc), f"as_of {as_of.isoformat()} {why}", as_of.isoformat())]
         )
     return as_of
 
@@ -221,7 +229,9 @@ def rank_position(
 ) -> RankingOutcome:
     """Top-k eligible candidates for ``target`` with predictions, reasons and staffing impact."""
     started = time.perf_counter()
-    as_of = resolve_as_of(options.as_of, today, settings.max_as_of_future_days, "as_of")
+    as_of = resolve_as_of(
+        options.as_of, today, settings.max_as_of_future_days, "as_of", state.earliest_as_of
+    )
     view = state.view(as_of)
     rows, unknown = candidate_rows(view, options.candidate_nips, settings.max_pool_size)
     candidates = view.state if rows is None else view.state.iloc[rows]

@@ -94,7 +94,9 @@ def recommend(
 ) -> RecommendationOutcome:
     """Top-k vacancies for an employee with predictions, reasons and staffing impact."""
     started = time.perf_counter()
-    as_of = resolve_as_of(options.as_of, today, settings.max_as_of_future_days, "as_of")
+    as_of = resolve_as_of(
+        options.as_of, today, settings.max_as_of_future_days, "as_of", state.earliest_as_of
+    )
     view = state.view(as_of)
     row = view.row_of_nip.get(nip, -1)
     if row < 0:

@@ -117,6 +117,7 @@ class ServingState:
             str(n): (None if pd.isna(v) else str(v)) for n, v in names.items()
         }
         self.targets = _position_targets(self.positions, dataset.units)
+        self.earliest_as_of = earliest_as_of(dataset)
         self._views: OrderedDict[pd.Timestamp, AsOfView] = OrderedDict()
         self._views_lock = threading.Lock()
         self._building: dict[pd.Timestamp, threading.Lock] = {}
@@ -192,6 +193,17 @@ class ServingState:
     def warm(self, as_of: date) -> None:
         """Build the view of a date ahead of the first request (start-up: today)."""
         self.view(as_of)
+
+
+def earliest_as_of(dataset: Dataset) -> date | None:
+    """The first decision date the snapshot can speak for: the day after its earliest TMT CPNS.
+
+    Before it nobody in the snapshot was in service (records count from the day after their
+    date), so a ranking then would be an empty answer about a time the data does not cover.
+    None for a snapshot without employees.
+    """
+    first = dataset.employees["tmt_cpns"].min()
+    return None if pd.isna(first) else (pd.Timestamp(first) + pd.Timedelta(days=1)).date()
 
 
 def _half_width(bundle: ModelBundle, level: float) -> float:
