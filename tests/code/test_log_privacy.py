@@ -17,24 +17,21 @@ import httpx
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from serving.api.log_privacy import (
-    KEY_MASK,
-    NIP_MASK,
-    REDACTED,
-    install_log_masking,
-    mask_record,
-    mask_text,
-)
+from serving.api import log_privacy
 from serving.api.security import KEY_PREFIX, Role
 from tests.serving_fixtures import KEYS, Champion
 
 NIP = "198503122010011002"
 KEY = KEYS[Role.HR_SYSTEM]
 EIGHTEEN_DIGITS = re.compile(r"\b\d{18}\b")
+# What the log shows instead (docs/operations.md).
+NIP_MASK = "<nip>"
+KEY_MASK = "<api-key>"
+REDACTED = "<redacted>"
 
 
 def _record(msg: object, *args: object, exc_info: object = None, sinfo: str | None = None) -> Any:
-    install_log_masking()
+    log_privacy.install_log_masking()
     return logging.getLogger("tests.privacy").makeRecord(
         "tests.privacy",
         logging.INFO,
@@ -65,7 +62,7 @@ def _formatted(record: logging.LogRecord) -> str:
     ],
 )
 def test_mask_text(text: str, expected: str) -> None:
-    assert mask_text(text) == expected
+    assert log_privacy.mask_text(text) == expected
 
 
 def test_string_and_integer_arguments_are_masked() -> None:
@@ -103,11 +100,11 @@ def test_uvicorn_access_lines_still_format_with_masked_arguments() -> None:
 
 
 def test_masking_is_installed_once() -> None:
-    install_log_masking()
+    log_privacy.install_log_masking()
     factory = logging.getLogRecordFactory()
-    install_log_masking()
+    log_privacy.install_log_masking()
     assert logging.getLogRecordFactory() is factory
-    assert mask_record(logging.makeLogRecord({"msg": NIP})).msg == NIP_MASK
+    assert log_privacy.mask_record(logging.makeLogRecord({"msg": NIP})).msg == NIP_MASK
 
 
 # --- the log of a served process ---------------------------------------------------------------
