@@ -3,6 +3,7 @@ lines with query strings; checked on records and on the captured log of a served
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -162,12 +163,14 @@ def _hostile_run(client: httpx.Client, nip: str) -> None:
         path = re.sub(r"\{[a-z_]+\}", nip, template)
         for method in item:
             key = keys[i % len(keys)]
-            client.request(
-                method,
-                f"{path}?api_key={KEY}&nip={nip}",
-                content=f'{{"k": NaN, "candidate_nips": ["{nip}"], "chosen_nip": "{nip}"}}',
-                headers={"Content-Type": "application/json"} | ({"X-API-Key": key} if key else {}),
-            )
+            with contextlib.suppress(httpx.TransportError):  # only what the server logs matters
+                client.request(
+                    method,
+                    f"{path}?api_key={KEY}&nip={nip}",
+                    content=f'{{"k": NaN, "candidate_nips": ["{nip}"], "chosen_nip": "{nip}"}}',
+                    headers={"Content-Type": "application/json"}
+                    | ({"X-API-Key": key} if key else {}),
+                )
     client.get(f"/audit/login?next=/audit/../{nip}&api_key={KEYS[Role.AUDITOR]}")
     client.post("/audit/login", data={"api_key": KEYS[Role.AUDITOR], "next": f"/audit/{nip}"})
     forced = client.post(
@@ -194,13 +197,13 @@ def test_a_hostile_run_leaves_no_nip_or_key_in_the_process_log(
         server.terminate()
         server.wait(timeout=60)
     text = log.read_text()
+    leaks = [
+        line for line in text.splitlines() if EIGHTEEN_DIGITS.search(line) or KEY_PREFIX in line
+    ]
+    assert leaks == []
     # The run did log what it should have: access lines, the failure and its traceback.
     assert f'"POST /v1/employees/{NIP_MASK}/recommendations HTTP/1.1" 500' in text
     assert f"/v1/model?api_key={REDACTED}&nip={NIP_MASK}" in text
     assert "Traceback (most recent call last)" in text
     assert f"RuntimeError: forced failure while scoring {NIP_MASK}" in text
     assert f"scoring {NIP_MASK} ({NIP_MASK}) failed" in text
-    assert EIGHTEEN_DIGITS.findall(text) == []
-    assert KEY_PREFIX not in text
-    for key in KEYS.values():
-        assert key not in text
