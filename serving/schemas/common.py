@@ -45,9 +45,9 @@ def _one_of(codes: tuple[str, ...], what: str) -> AfterValidator:
 
 
 # Request fields take JSON's own types only. FastAPI validates the parsed body in pydantic's
-# lax Python mode, which would read `true` as 1, "10" as 10 and 1 as True; the OpenAPI schema
-# promises integers, numbers and booleans, and the fields now keep that promise. (Strict still
-# admits an integer where a float is asked, as JSON does.)
+# lax Python mode, which would read `true` as 1, "10" as 10 and 1 as True, while the OpenAPI
+# schema promises integers, numbers and booleans. (Strict still admits an integer where a float
+# is asked, as JSON does.)
 JsonInt = Annotated[int, Strict()]
 JsonFloat = Annotated[float, Strict()]
 JsonBool = Annotated[bool, Strict()]
