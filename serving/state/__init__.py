@@ -25,7 +25,14 @@ from features.catalogue import FeatureCatalogue, load_catalogue
 from features.codes import id_array, optional_str
 from features.contract import MAX_CELL_LENGTH, Dataset
 from features.data import load_dataset
-from features.eligibility import PositionTarget, RuleSet, rule_set_from_settings
+from features.eligibility import (
+    CandidateColumns,
+    FreezeTable,
+    PositionTarget,
+    RuleSet,
+    rule_set_from_settings,
+)
+from features.eligibility_columns import TargetColumns, target_columns
 from features.fit import EmployeeSnapshot, FitFeatureBuilder
 from mutasi.settings import Settings
 from serving.audit.records import Lineage
@@ -59,6 +66,7 @@ class AsOfView:
     as_of: pd.Timestamp
     employees: EmployeeSnapshot
     state: pd.DataFrame
+    candidates: CandidateColumns  # the state's columns the rules read, converted once
     position_shortage: np.ndarray  # abk_need - headcount per position code, at as_of
     # Row lookups the hot path needs as plain Python/numpy (pandas per-row access is slow).
     nips: np.ndarray
@@ -89,6 +97,7 @@ class ServingState:
         self.loaded_at = datetime.now(UTC)
         self.catalogue: FeatureCatalogue = load_catalogue(bundle.catalogue_path)
         self.feature_names: list[str] = list(bundle.feature_names)
+        self.feature_specs = [self.catalogue.by_name(name) for name in self.feature_names]
         built = list(snapshot.builder.get_feature_names_out())
         missing = [f for f in STAFFING_FEATURES if f not in self.feature_names]
         if missing:
@@ -104,6 +113,7 @@ class ServingState:
         self.predict_threads = predict_threads
         dataset = snapshot.dataset
         self.units = dataset.units.set_index("unit_id", drop=False)
+        self.unit_names = {str(k): str(v) for k, v in self.units["name"].items()}
         positions = dataset.positions
         if "is_active" not in positions.columns:
             positions = positions.assign(is_active=True)
@@ -117,6 +127,11 @@ class ServingState:
             str(n): (None if pd.isna(v) else str(v)) for n, v in names.items()
         }
         self.targets = _position_targets(self.positions, dataset.units)
+        # The same targets as columns, for judging one employee against many posts at once.
+        self.target_ids = np.array(list(self.targets), dtype=object)
+        self.target_table: TargetColumns = target_columns(self.targets.values())
+        self.target_row = pd.Index(self.target_ids, dtype="object")
+        self.freezes = FreezeTable.of(dataset.freeze_periods)
         self._views: OrderedDict[pd.Timestamp, AsOfView] = OrderedDict()
         self._views_lock = threading.Lock()
         self._building: dict[pd.Timestamp, threading.Lock] = {}
@@ -182,6 +197,7 @@ class ServingState:
             as_of=as_of,
             employees=employees,
             state=state,
+            candidates=CandidateColumns(state).prepare(self.rule_set.required_columns()),
             position_shortage=need - employees.position_headcount,
             nips=np.asarray(employees.nips.to_numpy(), dtype=object),
             row_of_nip={str(nip): i for i, nip in enumerate(employees.nips)},
