@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from serving.audit.chain import (
     ChainLink,
@@ -94,6 +94,7 @@ class GroupCommitWriter:
         self._pid = 0
         self._start_lock = threading.Lock()
         self._in_flight = 0  # records of the batch being committed
+        self._connection: Connection | None = None  # the writer thread's own, kept open
 
     # --- the request side ------------------------------------------------------------------
 
@@ -160,11 +161,23 @@ class GroupCommitWriter:
                 self._in_flight = len(batch)
                 self._commit_batch(batch)
                 self._in_flight = 0
+        self._disconnect()
+
+    def _connected(self) -> Connection:
+        """The writer's connection: checked out once, not per batch (no pool ping each time)."""
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        return self._connection
+
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def _commit_batch(self, batch: list[PendingRecord]) -> None:
         """Commit a batch; if a record breaks it (a constraint), commit the others alone."""
         try:
-            links = self._commit(batch)
+            links = self._commit_reconnecting(batch)
         except IntegrityError as exc:
             if len(batch) == 1:
                 batch[0].finish(error=exc)
@@ -174,6 +187,7 @@ class GroupCommitWriter:
                     self._commit_batch([record])
             return
         except Exception as exc:  # the requests get the error; the thread goes on
+            self._disconnect()  # a broken connection must not fail the next batch too
             for record in batch:
                 if not record.done.is_set():
                     record.finish(error=exc)
@@ -183,10 +197,22 @@ class GroupCommitWriter:
         for record, link in links.items():
             record.finish(link=link)
 
+    def _commit_reconnecting(self, batch: list[PendingRecord]) -> dict[PendingRecord, ChainLink]:
+        """:meth:`_commit`, once more on a new connection if the kept one was found dead (the
+        database restarted); nothing of the failed attempt was committed."""
+        try:
+            return self._commit(batch)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            self._disconnect()
+            return self._commit(batch)
+
     def _commit(self, batch: list[PendingRecord]) -> dict[PendingRecord, ChainLink]:
         """One transaction: lock the head, chain the batch in order, insert, move the head."""
         links: dict[PendingRecord, ChainLink] = {}
-        with self.engine.begin() as connection:
+        connection = self._connected()
+        with connection.begin():
             head = connection.execute(
                 select(HEAD.c.seq, HEAD.c.record_hash).where(HEAD.c.id == HEAD_ID).with_for_update()
             ).one_or_none()

@@ -221,3 +221,24 @@ def test_several_processes_write_one_chain(url: str) -> None:  # noqa: F811
     assert report.ok, report.first_broken
     assert report.n_records == 3 * 4 * 10
     first.dispose()
+
+
+def test_the_writer_reconnects_when_the_database_dropped_its_connection(url: str) -> None:  # noqa: F811
+    if not url.startswith("postgresql"):
+        pytest.skip("a server that can drop connections: PostgreSQL")
+    audit = AuditStore(url)
+    audit.create_schema()
+    audit.record(answer("before"))
+    engine = create_engine(url)
+    with engine.begin() as admin:  # what a server restart does to the writer's connection
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    engine.dispose()
+    audit.record(answer("after"))
+    assert [link.record_id for link, _ in audit.chain_records()] == ["before", "after"]
+    assert audit.verify().ok
+    audit.dispose()
