@@ -135,3 +135,23 @@ def uvicorn_cmd(port: int) -> list[str]:
     """The service as ``mutasi serve`` runs it: one uvicorn worker on the loopback interface."""
     return [PYTHON, "-m", "uvicorn", "serving.api.app:create_app", "--factory",
             "--host", LOOPBACK, "--port", str(port), "--log-level", "warning"]  # fmt: skip
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The uvicorn worker processes of a supervisor ``pid`` (``--workers`` > 1), from /proc;
+    multiprocessing's resource tracker, also a child, is not a worker."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = []
+    for child in children:
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        if b"resource_tracker" not in cmdline:
+            workers.append(int(child))
+    return workers
+
+
+def uvicorn_workers_cmd(port: int, workers: int) -> list[str]:
+    """:func:`uvicorn_cmd` with ``workers`` processes (one loads nothing more than the other)."""
+    return [*uvicorn_cmd(port), "--workers", str(workers)] if workers > 1 else uvicorn_cmd(port)

@@ -9,6 +9,7 @@ that fails leaves the old state serving and says why.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections import OrderedDict
@@ -319,14 +320,29 @@ class StateHolder:
     def load_initial(self, today: date) -> None:
         """Start-up load; a failure is kept in ``last_error`` (readyz reports it), not raised."""
         try:
-            self.reload(model=True, snapshot=True, today=today)
+            self._serialised_reload(model=True, snapshot=True, data_dir=None, today=today)
         except ReloadError as exc:
             self.last_error = str(exc)
 
     def reload(
         self, model: bool, snapshot: bool, data_dir: Path | None = None, today: date | None = None
     ) -> ReloadOutcome:
-        """Build a new state off to the side, then swap it in; the old one serves until then."""
+        """Build a new state off to the side, then swap it in; the old one serves until then.
+
+        Refused in one of several uvicorn worker processes: it would change that worker only,
+        and answers would then come from two models at random.
+        """
+        if several_workers():
+            raise ReloadError(
+                "this process is one of several uvicorn workers and a reload would change only "
+                "this one; reload every worker with a rolling restart: kill -HUP <pid of the "
+                "uvicorn parent process> (each worker loads the champion and MUTASI_DATA_DIR)"
+            )
+        return self._serialised_reload(model, snapshot, data_dir, today)
+
+    def _serialised_reload(
+        self, model: bool, snapshot: bool, data_dir: Path | None, today: date | None
+    ) -> ReloadOutcome:
         if not self._reload_lock.acquire(blocking=False):
             raise ReloadBusyError("another reload is running; try again when it has finished")
         try:
@@ -357,6 +373,12 @@ class StateHolder:
             release_when_gone(old)  # once requests in flight on it, and this frame, let go
         reloaded = [name for name, flag in (("model", model), ("snapshot", snapshot)) if flag]
         return ReloadOutcome(new, reloaded, time.perf_counter() - started)
+
+
+def several_workers() -> bool:
+    """Whether this process is a worker that uvicorn's supervisor started (``--workers`` > 1);
+    a single uvicorn, ``mutasi serve`` with one worker, tests and scripts have no parent."""
+    return multiprocessing.parent_process() is not None
 
 
 def _describe(exc: Exception) -> str:
