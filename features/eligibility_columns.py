@@ -38,6 +38,7 @@ class CandidateColumns:
         # Per code column: its categories as objects plus a trailing None (missing); shared by
         # every take, since takes share the categories.
         self._labels: dict[str, np.ndarray] = {}
+        self._lookups: dict[tuple[str, tuple[Any, ...]], np.ndarray] = {}  # isin, per values
 
     def __len__(self) -> int:
         return len(self.base) if self.rows is None else len(self.rows)
@@ -70,6 +71,7 @@ class CandidateColumns:
         taken._dates = {k: v[rows] for k, v in self._dates.items()}
         taken._as_of = self._as_of  # the dates of a superset: a take is never older or newer
         taken._labels = self._labels
+        taken._lookups = self._lookups
         return taken
 
     def frame(self) -> pd.DataFrame:
@@ -103,8 +105,12 @@ class CandidateColumns:
     def isin(self, column: str, values: Iterable[Any]) -> np.ndarray:
         """Whether each candidate's code is among ``values`` (missing = False)."""
         codes, categories = self.codes(column)
-        # One lookup per category, not per candidate; the extra last entry is "missing".
-        table = np.append(categories.isin(list(values)), False)
+        key = (column, tuple(values))
+        table = self._lookups.get(key)
+        if table is None or len(table) != len(categories) + 1:
+            # One entry per category, not per candidate; the extra last one is "missing".
+            table = np.append(categories.isin(list(key[1])), False)
+            self._lookups[key] = table
         return np.asarray(table[codes])
 
     def labels(self, column: str) -> np.ndarray:
