@@ -64,7 +64,8 @@ def eligible_vacancies(
     (:func:`~features.eligibility.evaluate_targets`), with the same verdicts as judging each
     vacancy on its own (a test checks this).
     """
-    targets = state.target_table.take(state.target_row.get_indexer(position_ids))
+    rows = state.target_row.get_indexer(pd.Index(position_ids, dtype="object"))
+    targets = state.target_table.take(rows)
     result = evaluate_targets(
         view.candidates.take(np.array([row])), targets, view.as_of, state.rule_set, state.freezes
     )

@@ -129,9 +129,8 @@ class ServingState:
         }
         self.targets = _position_targets(self.positions, dataset.units)
         # The same targets as columns, for judging one employee against many posts at once.
-        self.target_ids = np.array(list(self.targets), dtype=object)
         self.target_table: TargetColumns = target_columns(self.targets.values())
-        self.target_row = pd.Index(self.target_ids, dtype="object")
+        self.target_row = pd.Index(list(self.targets), dtype="object")  # id -> target_table row
         self.freezes = FreezeTable.of(dataset.freeze_periods)
         self._views: OrderedDict[pd.Timestamp, AsOfView] = OrderedDict()
         self._views_lock = threading.Lock()
@@ -320,29 +319,28 @@ class StateHolder:
     def load_initial(self, today: date) -> None:
         """Start-up load; a failure is kept in ``last_error`` (readyz reports it), not raised."""
         try:
-            self._serialised_reload(model=True, snapshot=True, data_dir=None, today=today)
+            self.reload(model=True, snapshot=True, today=today)
         except ReloadError as exc:
             self.last_error = str(exc)
 
-    def reload(
+    def reload_requested(
         self, model: bool, snapshot: bool, data_dir: Path | None = None, today: date | None = None
     ) -> ReloadOutcome:
-        """Build a new state off to the side, then swap it in; the old one serves until then.
-
-        Refused in one of several uvicorn worker processes: it would change that worker only,
-        and answers would then come from two models at random.
-        """
+        """A reload an admin asked for (``POST /v1/admin/reload``): :meth:`reload`, but refused
+        in one of several uvicorn worker processes, where it would change that worker only and
+        answers would then come from two models at random."""
         if several_workers():
             raise ReloadError(
                 "this process is one of several uvicorn workers and a reload would change only "
                 "this one; reload every worker with a rolling restart: kill -HUP <pid of the "
                 "uvicorn parent process> (each worker loads the champion and MUTASI_DATA_DIR)"
             )
-        return self._serialised_reload(model, snapshot, data_dir, today)
+        return self.reload(model, snapshot, data_dir, today)
 
-    def _serialised_reload(
-        self, model: bool, snapshot: bool, data_dir: Path | None, today: date | None
+    def reload(
+        self, model: bool, snapshot: bool, data_dir: Path | None = None, today: date | None = None
     ) -> ReloadOutcome:
+        """Build a new state off to the side, then swap it in; the old one serves until then."""
         if not self._reload_lock.acquire(blocking=False):
             raise ReloadBusyError("another reload is running; try again when it has finished")
         try:

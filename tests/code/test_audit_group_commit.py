@@ -80,6 +80,25 @@ def in_threads(store: AuditStore, calls: list[Callable[[], object]]) -> list[Bas
     return outcomes if not threads else _joined(threads, outcomes)
 
 
+def run_locked(
+    store: AuditStore, db_url: str, calls: list[Callable[[], object]]
+) -> list[BaseException | None]:
+    """Queue ``calls`` one after the other while the chain is locked, then let them commit;
+    their outcomes. Nothing is committed while the lock is held."""
+    outcome: list[BaseException | None] = []
+    head = store.chain_head()
+    with chain_locked(db_url):
+        queuing = threading.Thread(target=lambda: outcome.extend(in_threads(store, calls)))
+        queuing.start()
+        deadline = time.monotonic() + 30
+        while store.pending_writes() < len(calls) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert store.pending_writes() == len(calls)
+        assert store.chain_head() == head, "nothing is committed while the chain is locked"
+    queuing.join(timeout=60)
+    return outcome
+
+
 def _joined(
     threads: list[threading.Thread], outcomes: list[BaseException | None]
 ) -> list[BaseException | None]:
@@ -104,20 +123,7 @@ def test_concurrent_answers_share_commits_in_the_order_they_came(
     calls: list[Callable[[], object]] = [
         (lambda i=i: store.record(answer(f"g{i}"))) for i in range(N)
     ]
-    outcomes: list[BaseException | None] = []
-
-    def queue_all() -> None:
-        outcomes.extend(in_threads(store, calls))
-
-    with chain_locked(url):
-        queuing = threading.Thread(target=queue_all)
-        queuing.start()
-        deadline = time.monotonic() + 30
-        while store.pending_writes() < N and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert store.pending_writes() == N
-        assert store.chain_head()[0] == 0, "nothing is committed while the chain is locked"
-    queuing.join(timeout=60)
+    outcomes = run_locked(store, url, calls)
     assert outcomes == [None] * N
     # The first answer waited alone for the lock; the other eleven shared one commit.
     assert 1 < len(commits) < N
@@ -142,13 +148,7 @@ def test_one_bad_record_fails_alone_and_the_rest_of_its_batch_commits(
         lambda: store.record(nan),  # JSON has no NaN: it cannot be hashed
         lambda: store.record(answer("b")),
     ]
-    with chain_locked(url):
-        outcome: list[BaseException | None] = []
-        queuing = threading.Thread(target=lambda: outcome.extend(in_threads(store, calls)))
-        queuing.start()
-        while store.pending_writes() < len(calls) and queuing.is_alive():
-            time.sleep(0.005)
-    queuing.join(timeout=60)
+    outcome = run_locked(store, url, calls)
     assert outcome[0] is None
     assert outcome[3] is None
     assert isinstance(outcome[1], AuditWriteError)
@@ -168,13 +168,7 @@ def test_a_second_decision_in_the_same_batch_is_refused(
         lambda: store.record(answer("r2")),
         lambda: store.record_decision(decision("r1")),
     ]
-    with chain_locked(url):
-        outcome: list[BaseException | None] = []
-        queuing = threading.Thread(target=lambda: outcome.extend(in_threads(store, calls)))
-        queuing.start()
-        while store.pending_writes() < len(calls) and queuing.is_alive():
-            time.sleep(0.005)
-    queuing.join(timeout=60)
+    outcome = run_locked(store, url, calls)
     assert outcome[:2] == [None, None]
     assert isinstance(outcome[2], DecisionExistsError)
     assert "already has a decision" in str(outcome[2])
