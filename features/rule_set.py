@@ -12,6 +12,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -99,10 +100,15 @@ class RuleSet:
 
     def required_columns(self) -> list[str]:
         """Employee state columns that evaluation and messages need."""
+        return list(self._required_columns)
+
+    @cached_property
+    def _required_columns(self) -> tuple[str, ...]:
+        # Every evaluation asks; parsing the message templates each time showed in profiles.
         needed = {"nip"}
         for rule in self.rules:
             needed |= set(CHECKS[rule.id].reads) | (rule.placeholders() & set(STATE_COLUMNS))
-        return [c for c in STATE_COLUMNS if c in needed - {"as_of"}]
+        return tuple(c for c in STATE_COLUMNS if c in needed - {"as_of"})
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> RuleSet:
         """A copy with parameters replaced by name; a mapping parameter is merged key by key."""

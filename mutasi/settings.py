@@ -92,6 +92,14 @@ class Settings(BaseSettings):
         description="Where the last successfully loaded model is copied on every load; used "
         "at start when the registry is unreachable or has no such model.",
     )
+    # --- workers (issue 16) -------------------------------------------------------------------
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="uvicorn worker processes of `mutasi serve`; each loads its own model and "
+        "snapshot, all append to one audit chain. See docs/operations.md for when it pays.",
+    )
     # --- auditor web pages (/audit) ----------------------------------------------------------
     web_session_secret: SecretStr | None = Field(
         None,

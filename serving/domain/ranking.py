@@ -31,6 +31,8 @@ from serving.schemas.rankings import (
 )
 from serving.state import AsOfView, ServingState
 
+SMALL_POOL = 512  # candidate lists up to this long are looked up NIP by NIP
+
 
 @dataclass(frozen=True)
 class Target:
@@ -138,7 +140,11 @@ def candidate_rows(
                 )
             ]
         )
-    rows = view.employees.lookup(unique)
+    if len(unique) <= SMALL_POOL:  # dict lookups; a pandas hash join pays off for larger pools
+        row_of = view.row_of_nip
+        rows = np.fromiter((row_of.get(nip, -1) for nip in unique), np.int64, len(unique))
+    else:
+        rows = view.employees.lookup(unique)
     known = rows >= 0
     unknown = [] if known.all() else [nip for nip, r in zip(unique, rows, strict=True) if r < 0]
     return rows[known], unknown
@@ -197,7 +203,7 @@ def position_summary(state: ServingState, view: AsOfView, target: Target) -> Pos
     return PositionSummary(
         position_id=target.rules.position_id,
         unit_id=unit_id,
-        unit_name=str(state.units.at[unit_id, "name"]),
+        unit_name=state.unit_names[unit_id],
         title=target.title,
         jabatan_type=target.rules.jabatan_type,
         abk_need=target.abk_need,
@@ -234,9 +240,9 @@ def rank_position(
     )
     view = state.view(as_of)
     rows, unknown = candidate_rows(view, options.candidate_nips, settings.max_pool_size)
-    candidates = view.state if rows is None else view.state.iloc[rows]
+    candidates = view.candidates if rows is None else view.candidates.take(rows)
     result = evaluate_eligibility(
-        candidates, target.rules, view.as_of, state.rule_set, state.dataset.freeze_periods
+        candidates, target.rules, view.as_of, state.rule_set, state.freezes
     )
     pool = np.arange(len(view.state)) if rows is None else rows
     eligible_rows = pool[result.eligible]
@@ -255,7 +261,7 @@ def rank_position(
             n_considered=len(pool),
             n_eligible=len(eligible_rows),
             n_ineligible=n_ineligible,
-            ineligible_by_rule={str(k): int(v) for k, v in result.counts_by_rule().items()},
+            ineligible_by_rule=result.failing_by_rule(),
             ineligible=_ineligible(state, result) if options.include_ineligible else None,
         ),
         unknown_nips=unknown,

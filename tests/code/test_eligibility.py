@@ -26,11 +26,11 @@ from features.eligibility import (
     RuleSet,
     RuleSetError,
     evaluate_eligibility,
+    evaluate_targets,
     load_rule_set,
     rule_set_from_settings,
     rule_table_markdown,
 )
-from features.eligibility_checks import JUDGED_TARGET_FIELDS
 from mutasi.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,27 +196,49 @@ def freezes(*rows: tuple[str, str, str]) -> pd.DataFrame:
     )
 
 
-def test_rules_judge_a_post_only_by_the_fields_they_declare() -> None:
-    # Recommendations judge posts alike in JUDGED_TARGET_FIELDS once; that is only right while
-    # no check reads anything else of the target (apart from position_id).
+def test_one_candidate_against_many_posts_equals_each_post_alone() -> None:
+    """Recommendations judge an employee against every vacancy in one evaluation: verdicts and
+    messages must be those of judging each post on its own, for posts differing in every field
+    a rule reads (region frozen or not, jabatan type and so retirement age, minimum golongan and
+    education or none, the candidate's own post)."""
     pool = state(
         {}, PPPK, {"status": "cuti"}, {"discipline_level": "sedang"}, {"years_in_position": 1.0},
         {"jabatan_type": "jpt_pratama", "years_in_position": 1.5}, {"age_years": 58.2},
         {"golongan": "II/d", "golongan_rank": 7.0},
         {"education_level": "D3", "education_rank": 5.0}, {"region_code": "7501"},
-        {"unit_id": "U-DINKES", "sector": "kesehatan"},
-        {"home_region_code": "7501"}, {"years_in_position": 6.0},
+        {"age_years": 57.5, "education_rank": NAN}, {"years_in_position": 6.0},
+        {"region_code": "7572"},
     )  # fmt: skip
-    periods = freezes(("7571", "2025-01-01", "2025-12-31"))
+    periods = freezes(("7571", "2025-01-01", "2025-12-31"), ("7572", "2025-01-01", "2025-12-31"))
     rules = load_rule_set()
-    base = evaluate_eligibility(pool, TARGET, AS_OF, rules, periods)
-    assert base.hits.any(axis=0).sum() >= len(rules.rules) - 1  # nearly every rule is exercised
-    judged = {name: getattr(TARGET, name) for name in JUDGED_TARGET_FIELDS}
-    for sector in SECTORS:
-        for unit_id in ("U-DINKES", "U-SETDA", "U-OTHER"):
-            other = PositionTarget(unit_id=unit_id, sector=sector, position_id="P-NEW", **judged)
-            result = evaluate_eligibility(pool, other, AS_OF, rules, periods)
-            np.testing.assert_array_equal(result.hits, base.hits, err_msg=f"{unit_id} {sector}")
+    posts = [
+        PositionTarget(unit, region, sector, jabatan, position_id, golongan, education)
+        for unit, region, sector in (("U-DINKES", "7501", "kesehatan"), ("U-X", "7572", "umum"))
+        for jabatan in ("administrator", "jpt_pratama", "fungsional_ahli_utama")
+        for position_id in (None, "P-OLD")
+        for golongan, education in ((None, None), ("IV/a", "S2"))
+    ]
+    exercised = np.zeros(len(rules.rules), dtype=bool)
+    for i in range(len(pool)):
+        candidate = pool.iloc[[i]]
+        together = evaluate_targets(candidate, posts, AS_OF, rules, periods)
+        alone = [evaluate_eligibility(candidate, post, AS_OF, rules, periods) for post in posts]
+        np.testing.assert_array_equal(together.hits, np.vstack([r.hits for r in alone]))
+        messages = pd.concat([r.failures.assign(post=k) for k, r in enumerate(alone)])
+        expected = messages.drop(columns="post").reset_index(drop=True)
+        pd.testing.assert_frame_equal(together.failures, expected, check_dtype=False)
+        assert together.counts_by_rule().to_dict() == {
+            rule: sum(int(r.counts_by_rule()[rule]) for r in alone)
+            for rule in together.counts_by_rule().index
+        }
+        exercised |= together.hits.any(axis=0)
+    assert exercised.all(), [r.id for r, hit in zip(rules.rules, exercised, strict=True) if not hit]
+
+
+def test_judging_many_posts_needs_one_candidate() -> None:
+    with pytest.raises(ValueError, match="one employee state row"):
+        evaluate_targets(state({}, {}), [TARGET], AS_OF, load_rule_set())
+    assert evaluate_targets(state({}), [], AS_OF, load_rule_set()).hits.shape == (0, 11)
 
 
 def test_a_frozen_target_region_bars_everybody() -> None:
