@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from serving.audit import queries
+from serving.audit.answered import Answered, read_answered
 from serving.audit.chain import (
     GENESIS,
     ChainLink,
@@ -303,6 +304,12 @@ class AuditStore:
         where = AnswerFilter(position_id, date_from, date_to, key_id, overrides_only)
         with self._reading() as session:
             return queries.count_answers(session, where)
+
+    def answered(self, since: date | None = None) -> Answered:
+        """Answers (decision date on or after ``since``), their items and every decision, for
+        monitoring (:mod:`serving.audit.answered`)."""
+        with self._reading() as session:
+            return read_answered(session, since)
 
     # --- the chain ------------------------------------------------------------------------
 
