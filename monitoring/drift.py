@@ -11,7 +11,9 @@ snapshot attribute, the current sample is counted over the reference histogram's
 A column is *shifted* when its PSI reaches the threshold **and** the test rejects equal
 distributions at the chosen p-value: PSI alone over-reacts to small samples, the test alone to
 tiny differences in large ones. Columns with fewer current rows than ``min_rows`` are reported
-but not judged.
+but not judged. A shifted model feature whose share of the regressor's total gain is under
+``min_importance`` is named apart (``shifted_unused``): a feature the model hardly uses cannot
+move its predictions (a count that grows with the length of the recorded history, say).
 
 Why not evidently or nannyml (both tried in a scratch environment, see docs/monitoring.md):
 evidently 0.7.23, the newest release, fails to import under pandas 3
@@ -23,7 +25,7 @@ usage statistics unless told not to. PSI and a chi-square test are a few lines o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -44,6 +46,7 @@ class DriftThresholds:
     psi: float = 0.2
     p_value: float = 0.01
     min_rows: int = 30
+    min_importance: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class DriftResult:
     judged: bool
     shifted: bool
     bins: list[BinShift] = field(default_factory=list)
+    importance: float | None = None  # share of the regressor's gain (model features only)
+    used: bool = True  # False: a model feature under ``min_importance``
 
 
 def shares(counts: np.ndarray) -> np.ndarray:
@@ -135,8 +140,16 @@ class DriftReport:
     reference_snapshot_id: str
 
     def shifted(self, kind: DriftKind | None = None) -> list[str]:
-        """Names of the shifted columns (of one kind, or all)."""
-        return [r.name for r in self.results if r.shifted and (kind is None or r.kind == kind)]
+        """Names of the shifted columns the model depends on (of one kind, or all)."""
+        return [
+            r.name
+            for r in self.results
+            if r.shifted and r.used and (kind is None or r.kind == kind)
+        ]
+
+    def shifted_unused(self) -> list[str]:
+        """Shifted model features the model hardly uses."""
+        return [r.name for r in self.results if r.shifted and not r.used]
 
     def of(self, kind: DriftKind) -> list[DriftResult]:
         """The results of one kind, in profile order."""
@@ -144,11 +157,19 @@ class DriftReport:
 
 
 def drift_report(
-    profile: ReferenceProfile, current: CurrentSample, thresholds: DriftThresholds
+    profile: ReferenceProfile,
+    current: CurrentSample,
+    thresholds: DriftThresholds,
+    importance: Mapping[str, float],
 ) -> DriftReport:
-    """Compare every profiled column with the current sample."""
+    """Compare every profiled column with the current sample; ``importance`` is each model
+    feature's share of the regressor's total gain."""
     results = [
-        compare(name, "feature", hist, current.features[name], thresholds)
+        replace(
+            compare(name, "feature", hist, current.features[name], thresholds),
+            importance=round(float(importance.get(name, 0.0)), 4),
+            used=float(importance.get(name, 0.0)) >= thresholds.min_importance,
+        )
         for name, hist in profile.features.items()
         if name in current.features.columns
     ]

@@ -13,9 +13,11 @@ without the old export at hand:
   and field, golongan, employment type, status, gender, age band, jabatan type and sector of
   the current post, the rating of the export's latest SKP year).
 
-A numeric column with at most :data:`MAX_DISTINCT` values is binned by value (flags, counts,
-levels), any other by the reference deciles; every histogram has a last bin for missing values
-and, when binned by value, one for values the reference never had.
+A numeric column with at most :data:`MAX_DISTINCT` values (flags, counts, levels) is binned by
+value, cut half-way between neighbouring values so that a value the reference never had falls
+into the nearest bin (a count that grows past the reference's largest value lands in the top
+bin); any other numeric column by the reference deciles; a categorical one by label, with a bin
+for labels the reference never had. Every histogram ends with a bin for missing values.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ ATTRIBUTES: tuple[str, ...] = (
 RATING_ATTRIBUTE = "rating_latest_year"
 RATING_SCALE: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 5.0)
 
-Kind = Literal["quantile", "values"]
+Kind = Literal["quantile", "discrete", "values"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Histogram:
     """Counts of one column over fixed bins.
 
     ``quantile``: bins ``(-inf, e0], (e0, e1], ..., (e_last, inf)`` over ``edges``;
-    ``values``: one bin per reference value (numbers or labels) then ``other``.
+    ``discrete``: the same cuts, half-way between the reference ``values`` (one bin each);
+    ``values``: one bin per reference label then ``other``.
     Both end with a ``missing`` bin; ``counts`` has one entry per bin.
     """
 
@@ -74,7 +77,12 @@ class Histogram:
             e = [_short(v) for v in self.edges]
             middle = [f"({a}, {b}]" for a, b in zip(e[:-1], e[1:], strict=True)]
             return [f"<= {e[0]}", *middle, f"> {e[-1]}", MISSING]
-        return [_short(v) for v in self.values] + [OTHER, MISSING]
+        labels = [_short(v) for v in self.values]
+        if self.kind == "discrete":
+            if len(labels) > 1:
+                labels[0], labels[-1] = f"<= {labels[0]}", f">= {labels[-1]}"
+            return [*labels, MISSING]
+        return [*labels, OTHER, MISSING]
 
     def count(self, column: pd.Series | np.ndarray) -> np.ndarray:
         """Counts of another sample of the column over this histogram's bins."""
@@ -83,19 +91,14 @@ class Histogram:
     def _bins(self, column: pd.Series | np.ndarray) -> np.ndarray:
         series = pd.Series(column)
         missing = series.isna().to_numpy().copy()
-        if self.kind == "quantile":
+        if self.kind in ("quantile", "discrete"):
             x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
             missing |= np.isnan(x)
             inner = np.searchsorted(np.asarray(self.edges, dtype=float), np.nan_to_num(x))
             return np.where(missing, len(self.counts) - 1, inner)
         other = len(self.values)
-        if all(isinstance(v, str) for v in self.values):
-            keys = pd.Index(series.astype(object).where(~missing, "").astype(str))
-            inner = pd.Index(self.values, dtype=object).get_indexer(keys)
-        else:
-            x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-            missing |= np.isnan(x)
-            inner = pd.Index(np.asarray(self.values, dtype=float)).get_indexer(x)
+        keys = pd.Index(series.astype(object).where(~missing, "").astype(str))
+        inner = pd.Index([str(v) for v in self.values], dtype=object).get_indexer(keys)
         inner = np.where(inner < 0, other, inner)
         return np.where(missing, other + 1, inner).astype(np.int64)
 
@@ -112,9 +115,14 @@ def histogram(
     """The reference histogram of a column (see the module docstring for the binning);
     ``values`` fixes the bins of a column whose possible values are known (ratings)."""
     series = pd.Series(column)
-    if values:
+    if values and all(isinstance(v, str) for v in values):
         empty = Histogram("values", [], list(values), [0] * (len(values) + 2))
         return Histogram("values", [], list(values), empty.count(series).tolist())
+    if values:
+        fixed = np.asarray(values, dtype=float)
+        cuts = ((fixed[1:] + fixed[:-1]) / 2).tolist()
+        empty = Histogram("discrete", cuts, fixed.tolist(), [0] * (fixed.size + 1))
+        return Histogram("discrete", cuts, fixed.tolist(), empty.count(series).tolist())
     present = series.dropna()
     if categorical or not pd.api.types.is_numeric_dtype(series.dtype):
         order = present.astype(str).value_counts().sort_index().index.tolist()
@@ -124,8 +132,9 @@ def histogram(
     x = present.to_numpy(dtype=float)
     distinct = np.unique(x)
     if distinct.size <= MAX_DISTINCT:
-        empty = Histogram("values", [], distinct.tolist(), [0] * (distinct.size + 2))
-        return Histogram("values", [], distinct.tolist(), empty.count(series).tolist())
+        cuts = ((distinct[1:] + distinct[:-1]) / 2).tolist()
+        empty = Histogram("discrete", cuts, distinct.tolist(), [0] * (distinct.size + 1))
+        return Histogram("discrete", cuts, distinct.tolist(), empty.count(series).tolist())
     edges = np.unique(np.quantile(x, QUANTILES)).tolist()
     empty = Histogram("quantile", edges, [], [0] * (len(edges) + 2))
     return Histogram("quantile", edges, [], empty.count(series).tolist())

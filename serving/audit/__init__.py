@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -304,6 +304,13 @@ class AuditStore:
         where = AnswerFilter(position_id, date_from, date_to, key_id, overrides_only)
         with self._reading() as session:
             return queries.count_answers(session, where)
+
+    def exists(self) -> bool:
+        """Whether the audit tables exist (a store nobody wrote to has none)."""
+        try:
+            return inspect(self.engine).has_table(AuditAnswer.__tablename__)
+        except SQLAlchemyError as exc:
+            raise AuditError(f"audit store {self.safe_url}: cannot read: {exc}") from exc
 
     def answered(self, since: date | None = None) -> Answered:
         """Answers (decision date on or after ``since``), their items and every decision, for
