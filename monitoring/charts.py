@@ -43,7 +43,9 @@ def drift_chart(drift: Drift, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(columns) + 1)))
     if columns:
         colours = ["#c0392b" if c.shifted else "#7f8c8d" for c in columns]
-        ax.barh([f"{c.name} ({c.kind})" for c in columns], [c.psi or 0 for c in columns], color=colours)
+        ax.barh(
+            [f"{c.name} ({c.kind})" for c in columns], [c.psi or 0 for c in columns], color=colours
+        )
         ax.axvline(drift.psi_threshold, color="black", linestyle="--", linewidth=1)
         ax.invert_yaxis()
     else:

@@ -23,7 +23,7 @@ def _number(value: float | int | None, digits: int = 3) -> str:
 
 
 def _tables(report: object) -> list[RichTable]:
-    from serving.schemas.monitoring import MonitoringReport
+    from serving.schemas.monitoring import Metrics, MonitoringReport
 
     assert isinstance(report, MonitoringReport)
     r = report.reconciliation
@@ -33,27 +33,38 @@ def _tables(report: object) -> list[RichTable]:
     for name, c in (("recommended & moved", r.recommended_and_moved), ("moved only", r.moved_only)):
         counts.add_row(name, *(str(v) for v in (c.total, c.rated, c.unrated, c.superseded)))
     counts.add_row("recommended only", str(r.recommended_only.total), "", "", "")
-    counts.caption = (
-        f"{r.n_moves} moves, {r.n_proposals} proposals; reconciles: "
-        + ("yes" if r.consistent else "NO")
+    counts.caption = f"{r.n_moves} moves, {r.n_proposals} proposals; reconciles: " + (
+        "yes" if r.consistent else "NO"
     )
     ev = report.evaluation
     quality = RichTable(title="Realised vs predicted (rated moves)")
     for column in ("predictions", "n", "MAE", "Spearman", "coverage", "Brier"):
         quality.add_column(column, justify="left" if column == "predictions" else "right")
-    rows = [(f"as answered v{v.model_version}", v) for v in ev.as_answered]
+    rows: list[tuple[str, Metrics]] = [
+        (f"as answered v{v.model_version}", v) for v in ev.as_answered
+    ]
     rows.append((f"model v{report.model.version} (all rated)", ev.model))
     for label, m in rows:
-        quality.add_row(label, str(m.n), _number(m.mae), _number(m.spearman),
-                        _number(m.coverage), _number(m.brier))  # fmt: skip
+        quality.add_row(
+            label,
+            str(m.n),
+            _number(m.mae),
+            _number(m.spearman),
+            _number(m.coverage),
+            _number(m.brier),
+        )
     quality.caption = f"nominal coverage {report.interval_level:.0%}"
     drift = RichTable(title="Drift against the model's reference data")
     for column in ("column", "kind", "PSI", "p", "verdict"):
         drift.add_column(column)
-    judged = sorted((c for c in report.drift.columns if c.psi is not None), key=lambda c: -(c.psi or 0))
-    for c in judged[:12]:
-        verdict = "shifted" if c.shifted and c.used else ("shifted, unused" if c.shifted else "")
-        drift.add_row(c.name, c.kind, _number(c.psi), f"{c.p_value:.2g}", verdict)
+    judged = sorted(
+        (c for c in report.drift.columns if c.psi is not None), key=lambda c: -(c.psi or 0)
+    )
+    for col in judged[:12]:
+        verdict = "shifted" if col.shifted and col.used else ""
+        verdict = verdict or ("shifted, unused" if col.shifted else "")
+        p = "-" if col.p_value is None else f"{col.p_value:.2g}"
+        drift.add_row(col.name, col.kind, _number(col.psi), p, verdict)
     drift.caption = report.drift.note or f"{len(report.drift.shifted)} shifted"
     return [counts, quality, drift]
 

@@ -173,7 +173,9 @@ def drift_report(
         for name, hist in profile.features.items()
         if name in current.features.columns
     ]
-    results.append(compare("prediction", "prediction", profile.prediction, current.predictions, thresholds))
+    results.append(
+        compare("prediction", "prediction", profile.prediction, current.predictions, thresholds)
+    )
     results.append(compare("rating", "label", profile.label, current.labels, thresholds))
     results += [
         compare(name, "attribute", hist, current.attributes[name], thresholds)

@@ -84,14 +84,34 @@ def write_run(run: MonitorRun, root: Path) -> Path:
     _plain(run.join.not_moved).to_csv(out / "not_moved.csv", index=False)
     drift = pd.DataFrame(
         [c.model_dump(exclude={"bins"}) for c in run.report.drift.columns],
-        columns=["name", "kind", "n_reference", "n_current", "psi", "p_value", "judged",
-                 "shifted", "importance", "used"],  # fmt: skip
+        columns=[
+            "name",
+            "kind",
+            "n_reference",
+            "n_current",
+            "psi",
+            "p_value",
+            "judged",
+            "shifted",
+            "importance",
+            "used",
+        ],
     )
     drift.to_csv(out / "drift.csv", index=False)
     calibration_chart(run.report.evaluation.calibration, out / "calibration.png")
     drift_chart(run.report.drift, out / "drift.png")
-    files = ["report.json", "report.md", "mentoring.json", "mentoring.csv", "mentoring.xlsx",
-             "moves.csv", "not_moved.csv", "drift.csv", "calibration.png", "drift.png"]  # fmt: skip
+    files = [
+        "report.json",
+        "report.md",
+        "mentoring.json",
+        "mentoring.csv",
+        "mentoring.xlsx",
+        "moves.csv",
+        "not_moved.csv",
+        "drift.csv",
+        "calibration.png",
+        "drift.png",
+    ]
     run.report.files = {name: str(out / name) for name in files}
     (out / "mentoring.json").write_text(run.mentoring.model_dump_json(indent=1), encoding="utf-8")
     (out / "report.md").write_text(report_markdown(run.report), encoding="utf-8")

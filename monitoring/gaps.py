@@ -27,7 +27,7 @@ from features.contract import (
     parse_education_fields,
 )
 from features.history import EmployeeHistory
-from serving.schemas.monitoring import Gap
+from serving.schemas.monitoring import Gap, GapKind
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,16 @@ def load_trainings(path: Path | None = None) -> TrainingCatalogue:
         raise ValueError(f"training catalogue {source} is malformed: {exc}") from exc
 
 
-def _gap(kind: str, code: str, required: str, held: str | None, gap: float | None,
-         texts: tuple[str, str]) -> Gap:  # fmt: skip
+def _gap(
+    kind: GapKind,
+    code: str,
+    required: str,
+    held: str | None,
+    gap: float | None,
+    texts: tuple[str, str],
+) -> Gap:
     return Gap(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         code=code,
         required=required,
         held=held,
@@ -116,7 +122,9 @@ def competency_gaps(
             gaps.append(_gap("competency_unassessed", code, str(level), None, None, texts))
         elif have < level:
             texts = trainings.for_competency(code, level).filled(code=code, sector=sector)
-            gaps.append(_gap("competency", code, str(level), f"{have:g}", float(level - have), texts))
+            gaps.append(
+                _gap("competency", code, str(level), f"{have:g}", float(level - have), texts)
+            )
     return gaps
 
 
@@ -130,11 +138,15 @@ def education_gaps(
         short = EDUCATION_RANK[str(minimum)] - EDUCATION_RANK[str(level)]
         if short > 0:
             texts = trainings.education_level.filled(level=str(minimum))
-            gaps.append(_gap("education_level", "education_level", str(minimum), level, float(short), texts))
+            gaps.append(
+                _gap("education_level", "education_level", str(minimum), level, float(short), texts)
+            )
     fields = parse_education_fields(post.get("education_fields"))
     if fields and field not in fields:
         texts = trainings.education_field.filled(fields=", ".join(fields))
-        gaps.append(_gap("education_field", "education_field", ";".join(fields), field, None, texts))
+        gaps.append(
+            _gap("education_field", "education_field", ";".join(fields), field, None, texts)
+        )
     return gaps
 
 
@@ -151,13 +163,15 @@ def person_gaps(
     if not nips:
         return []
     codes = history.nip_codes(pd.Series(nips, dtype="object"))
-    day = np.int64((as_of + pd.Timedelta(days=1)).to_datetime64().astype("datetime64[D]").astype(np.int64))
+    day = np.int64(
+        (as_of + pd.Timedelta(days=1)).to_datetime64().astype("datetime64[D]").astype(np.int64)
+    )
     held = history.competencies_at(codes, day)
     people = employees.set_index("nip")
     out = []
     for i, (nip, position_id) in enumerate(zip(nips, position_ids, strict=True)):
-        post = posts.loc[position_id]
-        person = people.loc[nip]
+        post = posts.loc[[position_id]].iloc[0]
+        person = people.loc[[nip]].iloc[0]
         have = {c: float(held[i, j]) for j, c in enumerate(COMPETENCY_CODES)}
         requirements = parse_competency_requirements(post.get("competency_requirements"))
         sector = str(post.get("sector", ""))

@@ -17,8 +17,9 @@ it, and the gaps against the new post with the training that would close each
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +27,9 @@ import pandas as pd
 from features.catalogue import FeatureCatalogue
 from features.contract import RATING_VALUE, RATINGS, Dataset
 from features.history import EmployeeHistory
+from monitoring.gaps import TrainingCatalogue, person_gaps
 from serving.domain.explain import reason
 from serving.schemas.monitoring import MentoringEntry, MentoringFlag, MentoringReason
-from monitoring.gaps import TrainingCatalogue, person_gaps
 
 LOW_RATING = float(RATING_VALUE["butuh_perbaikan"])
 # Reasons that describe a gap between the person and the new post (catalogue groups education
@@ -54,7 +55,9 @@ def gap_features(catalogue: FeatureCatalogue) -> list[str]:
 def contributions_of(moves: pd.DataFrame, rescored: np.ndarray, names: list[str]) -> np.ndarray:
     """SHAP per move: the answer's own where it explained the row, else the serving model's."""
     out = np.array(rescored, dtype=float, copy=True)
-    stored = moves["shap_values"].to_numpy(dtype=object) if "shap_values" in moves else []
+    stored: Sequence[object] = (
+        list(moves["shap_values"].to_numpy(dtype=object)) if "shap_values" in moves else []
+    )
     for i, values in enumerate(stored):
         if isinstance(values, Mapping) and values:
             out[i] = [float(values.get(n) or 0.0) for n in names]
@@ -68,7 +71,9 @@ def flag_moves(
     rated = (moves["status"] == "rated").to_numpy()
     rating = moves["rating"].to_numpy(dtype=float)
     lower = moves["shown_lower"].to_numpy(dtype=float)
-    gap_push = contributions[:, gap_columns].min(axis=1) if gap_columns.size else np.zeros(len(moves))
+    gap_push = (
+        contributions[:, gap_columns].min(axis=1) if gap_columns.size else np.zeros(len(moves))
+    )
     return pd.DataFrame(
         {
             "realised_low": rated & (rating <= LOW_RATING),
@@ -98,8 +103,8 @@ def _reasons(
     ]
 
 
-def _optional(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value), 4)  # type: ignore[arg-type]
+def _optional(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 4)
 
 
 def mentoring_entries(
@@ -117,18 +122,24 @@ def mentoring_entries(
     """One entry per flagged move, most worrying first (lowest rating, then prediction)."""
     listed = flags.any(axis=1).to_numpy()
     rows = moves.loc[listed]
+    flag_rows = flags.loc[listed]
     where = np.flatnonzero(listed)
     posts = dataset.positions.set_index("position_id")
     units = dataset.units.set_index("unit_id")
     posts = posts.assign(sector=posts["unit_id"].map(units["sector"].astype(str)))
     export = pd.Timestamp(dataset.export_date or moves["effective_date"].max())
     gaps = person_gaps(
-        history, dataset.employees, posts, rows["nip"].astype(str).tolist(),
-        rows["position_id"].astype(str).tolist(), export, trainings,
-    )  # fmt: skip
+        history,
+        dataset.employees,
+        posts,
+        rows["nip"].astype(str).tolist(),
+        rows["position_id"].astype(str).tolist(),
+        export,
+        trainings,
+    )
     names_of = dataset.employees.set_index("nip")["name"]
     entries = []
-    for k, (index, row) in enumerate(rows.iterrows()):
+    for k, (_, row) in enumerate(rows.iterrows()):
         i = where[k]
         post = posts.loc[row["position_id"]]
         unit_id = None if pd.isna(post["unit_id"]) else str(post["unit_id"])
@@ -155,11 +166,13 @@ def mentoring_entries(
                 prediction_source=str(row["prediction_source"]),
                 basis=str(row["basis"]),
                 category=str(row["category"]),
-                flags=[f for f in _FLAGS if bool(flags.loc[index, f])],
+                flags=[f for f in _FLAGS if bool(flag_rows[f].iloc[k])],
                 reasons=_reasons(catalogue, names, features[i], contributions[i], rules.n_reasons),
                 gaps=gaps[k],
                 truth_expected=_optional(row.get("truth_expected")),
-                truth_at_risk=None if pd.isna(row.get("truth_at_risk")) else bool(row.get("truth_at_risk")),
+                truth_at_risk=None
+                if pd.isna(row.get("truth_at_risk"))
+                else bool(row.get("truth_at_risk")),
             )
         )
     return sorted(entries, key=lambda e: (e.realised_value or 9.0, e.prediction or 9.0, e.nip))

@@ -66,7 +66,10 @@ def gain_shares(bundle: ModelBundle) -> dict[str, float]:
     """Each feature's share of the regressor's total gain."""
     importance = bundle.model.importance()
     total = float(importance["gain"].sum()) or 1.0
-    return {str(f): float(g) / total for f, g in zip(importance["feature"], importance["gain"], strict=True)}
+    return {
+        str(f): float(g) / total
+        for f, g in zip(importance["feature"], importance["gain"], strict=True)
+    }
 
 
 def default_since(answered: Answered, export: date) -> date:
@@ -185,12 +188,21 @@ def run_monitor(
     gap_columns = np.array([names.index(f) for f in gap_features(inputs.catalogue) if f in names])
     flags = flag_moves(moves, contributions, gap_columns.astype(np.int64), rules)
     entries = mentoring_entries(
-        moves, flags, rescored.features.to_numpy(dtype=float), contributions, dataset,
-        inputs.builder.history_, inputs.catalogue, names,
-        load_trainings(settings.monitor_trainings_file), rules,
-    )  # fmt: skip
-    realised = flags["realised_low"] | flags["below_interval"]
-    truth_out = truth_summary(moves, truth, moves.index[realised], moves.index[flags["early_gap"]])
+        moves,
+        flags,
+        rescored.features.to_numpy(dtype=float),
+        contributions,
+        dataset,
+        inputs.builder.history_,
+        inputs.catalogue,
+        names,
+        load_trainings(settings.monitor_trainings_file),
+        rules,
+    )
+    on_outcome = flags["realised_low"] | flags["below_interval"]
+    truth_out = truth_summary(
+        moves, truth, moves.index[on_outcome], moves.index[flags["early_gap"]]
+    )
 
     test_mae = bundle.manifest.metrics.get("test_mae")
     y = rated["rating"].to_numpy(dtype=float)
@@ -244,7 +256,11 @@ def run_monitor(
 
 
 def _notes(inputs: PipelineInputs, window: Window, answered: Answered, url: str) -> list[str]:
-    notes = [] if answered.answers else [f"the audit log {url} holds no answer: every move is moved only"]
+    notes = (
+        []
+        if answered.answers
+        else [f"the audit log {url} holds no answer: every move is moved only"]
+    )
     notes += [
         f"moves effective {window.since} .. {window.until}; a move follows a proposal within "
         f"{window.match_days} days of its decision date"

@@ -38,7 +38,11 @@ BASES: tuple[str, ...] = (
 )  # fmt: skip
 LISTED, NONE = "listed", "none"
 RANKING_ENDPOINTS = frozenset({"rank_position", "rank_inline"})
-RECOMMENDED, MOVED_ONLY, RECOMMENDED_ONLY = "recommended_and_moved", "moved_only", "recommended_only"
+RECOMMENDED, MOVED_ONLY, RECOMMENDED_ONLY = (
+    "recommended_and_moved",
+    "moved_only",
+    "recommended_only",
+)
 STATUSES: tuple[str, ...] = ("rated", "unrated", "superseded")
 _ITEM_COLUMNS = [
     "request_id", "rank", "nip", "position_id", "prediction", "lower", "upper",
@@ -307,13 +311,19 @@ def _not_moved(
 ) -> pd.DataFrame:
     """Proposals no move followed, with why that may be: the person left the service, moved
     elsewhere, someone else took the post, or the match window is still open."""
-    rest = proposed.drop(index=links["proposal"].to_numpy()).reset_index(drop=True)
+    rest = proposed.loc[~proposed.index.isin(links["proposal"])].reset_index(drop=True)
     start = pd.to_datetime(rest["as_of"])
     moved_nips = moves[["nip", "effective_date"]]
     later = rest[["nip"]].reset_index(names="row").merge(moved_nips, on="nip")
     later = later.loc[later["effective_date"].to_numpy() >= start.iloc[later["row"]].to_numpy()]
-    filled = rest[["nip", "position_id"]].reset_index(names="row").merge(
-        moves[["position_id", "nip", "effective_date"]], on="position_id", suffixes=("", "_mover")
+    filled = (
+        rest[["nip", "position_id"]]
+        .reset_index(names="row")
+        .merge(
+            moves[["position_id", "nip", "effective_date"]],
+            on="position_id",
+            suffixes=("", "_mover"),
+        )
     )
     filled = filled.loc[
         (filled["effective_date"].to_numpy() >= start.iloc[filled["row"]].to_numpy())
@@ -321,9 +331,10 @@ def _not_moved(
     ]
     in_service = set(dataset.employees["nip"].astype(str))
     closes = start + pd.Timedelta(days=window.match_days)
-    return rest.assign(
+    flagged: pd.DataFrame = rest.assign(
         left_service=~rest["nip"].astype(str).isin(in_service),
         moved_elsewhere=rest.index.isin(later["row"]),
         filled_by_other=rest.index.isin(filled["row"]),
         window_open=(closes > pd.Timestamp(window.until)).to_numpy(),
     )
+    return flagged

@@ -131,12 +131,18 @@ def group_gaps(groups: Sequence[GroupMetrics], attributes: Sequence[str]) -> lis
     for attribute in attributes:
         compared = [g for g in groups if g.attribute == attribute and not g.small and g.mae]
         if len(compared) < 2:
-            gaps.append(GroupGap(attribute=attribute, mae_gap=None, worst_group=None, best_group=None))
+            gaps.append(
+                GroupGap(attribute=attribute, mae_gap=None, worst_group=None, best_group=None)
+            )
             continue
         worst = max(compared, key=lambda g: g.mae or 0.0)
         best = min(compared, key=lambda g: g.mae or 0.0)
         gap = round((worst.mae or 0.0) - (best.mae or 0.0), _R)
-        gaps.append(GroupGap(attribute=attribute, mae_gap=gap, worst_group=worst.group, best_group=best.group))
+        gaps.append(
+            GroupGap(
+                attribute=attribute, mae_gap=gap, worst_group=worst.group, best_group=best.group
+            )
+        )
     return gaps
 
 

@@ -31,7 +31,11 @@ def _groups(title: str, groups: Sequence[GroupMetrics]) -> list[str]:
     if not groups:
         return []
     rows = [
-        [g.attribute, g.group + (" (small)" if g.small else ""), *(getattr(g, c) for c in _METRIC_COLUMNS)]
+        [
+            g.attribute,
+            g.group + (" (small)" if g.small else ""),
+            *(getattr(g, c) for c in _METRIC_COLUMNS),
+        ]
         for g in groups
     ]
     return [f"### {title}", "", *_table(["attribute", "group", *_METRIC_COLUMNS], rows)]
@@ -66,7 +70,8 @@ def report_markdown(report: MonitoringReport) -> str:
         f"Recommended only (proposals not followed): {r.recommended_only.total} "
         f"(left service {r.recommended_only.left_service}, moved elsewhere "
         f"{r.recommended_only.moved_elsewhere}, post filled by someone else "
-        f"{r.recommended_only.filled_by_other}, window still open {r.recommended_only.window_open}).",
+        f"{r.recommended_only.filled_by_other}, window still open "
+        f"{r.recommended_only.window_open}).",
         f"{r.n_answers} answers, {r.n_items} items, {r.n_decisions} decisions, "
         f"{r.n_proposals} distinct proposals; recommended & moved by basis: "
         + ", ".join(f"{k} {v}" for k, v in r.by_basis.items() if v),
@@ -91,10 +96,29 @@ def report_markdown(report: MonitoringReport) -> str:
         "## Overrides vs followed recommendations",
         "",
         *_table(
-            ["decisions", "n", "rated", "mean realised", "mean predicted", "share baik+", "mean truth"],
             [
-                [name, o.n, o.n_rated, o.mean_realised, o.mean_predicted, o.share_baik_or_better, o.mean_truth]
-                for name, o in (("followed", report.overrides.followed), ("overridden", report.overrides.overridden))
+                "decisions",
+                "n",
+                "rated",
+                "mean realised",
+                "mean predicted",
+                "share baik+",
+                "mean truth",
+            ],
+            [
+                [
+                    name,
+                    o.n,
+                    o.n_rated,
+                    o.mean_realised,
+                    o.mean_predicted,
+                    o.share_baik_or_better,
+                    o.mean_truth,
+                ]
+                for name, o in (
+                    ("followed", report.overrides.followed),
+                    ("overridden", report.overrides.overridden),
+                )
             ],
         ),
         f"Model's first candidate where overridden: mean predicted "
@@ -116,8 +140,15 @@ def report_markdown(report: MonitoringReport) -> str:
             *_table(
                 ["column", "kind", "n ref", "n now", "PSI", "p", "shifted"],
                 [
-                    [c.name, c.kind, c.n_reference, c.n_current, c.psi, c.p_value,
-                     "yes" if c.shifted and c.used else ("unused" if c.shifted else "")]  # fmt: skip
+                    [
+                        c.name,
+                        c.kind,
+                        c.n_reference,
+                        c.n_current,
+                        c.psi,
+                        c.p_value,
+                        "yes" if c.shifted and c.used else ("unused" if c.shifted else ""),
+                    ]
                     for c in drift.columns
                 ],
             ),

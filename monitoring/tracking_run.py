@@ -31,7 +31,10 @@ def report_metrics(report: MonitoringReport) -> dict[str, float]:
         "drift_shifted": len(report.drift.shifted),
         "mentoring_entries": report.mentoring.n_entries,
     }
-    for name, counts in (("recommended_and_moved", r.recommended_and_moved), ("moved_only", r.moved_only)):
+    for name, counts in (
+        ("recommended_and_moved", r.recommended_and_moved),
+        ("moved_only", r.moved_only),
+    ):
         out.update({f"{name}_{k}": float(v) for k, v in counts.model_dump().items()})
     out.update(_metrics_of("model_", report.evaluation.model))
     for version in report.evaluation.as_answered:
@@ -51,7 +54,9 @@ def log_monitoring_run(report: MonitoringReport, out_dir: Path, settings: Settin
     """Log the run; returns its MLflow run id."""
     client = tracking.configure(settings)
     experiment_id = tracking.ensure_experiment(settings.monitor_experiment, settings)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"monitor {report.report_id}") as run:
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=f"monitor {report.report_id}"
+    ) as run:
         mlflow.set_tags(
             {
                 "report_id": report.report_id,

@@ -38,9 +38,10 @@ def _mid_year(outcome_year: pd.Series) -> pd.Series:
 
 
 def _known(oracle: Any, nips: pd.Series, positions: pd.Series) -> np.ndarray:
-    return np.asarray(
+    known: np.ndarray = np.asarray(
         oracle.nips.get_indexer(pd.Index(nips.astype(str))) >= 0, dtype=bool
     ) & np.asarray(oracle.positions.get_indexer(pd.Index(positions.astype(str))) >= 0, dtype=bool)
+    return known
 
 
 def _index_of(oracle: Any, nips: pd.Series, positions: pd.Series, days: pd.Series) -> np.ndarray:

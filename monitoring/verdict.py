@@ -67,7 +67,9 @@ def drift_section(report: DriftReport | None, thresholds: DriftThresholds, note:
             shifted=r.shifted,
             importance=r.importance,
             used=r.used,
-            bins=[BinShare(label=b.label, reference=b.reference, current=b.current) for b in r.bins],
+            bins=[
+                BinShare(label=b.label, reference=b.reference, current=b.current) for b in r.bins
+            ],
         )
         for r in report.results
     ]
@@ -180,4 +182,6 @@ def recommendation(
     if not drift.available:
         why_id += "; pergeseran tidak dapat diukur: " + drift.note
         why_en += "; drift could not be measured: " + drift.note
-    return Recommendation(action="keep", evidence=[Evidence(code="none", text_id=why_id, text_en=why_en)])
+    return Recommendation(
+        action="keep", evidence=[Evidence(code="none", text_id=why_id, text_en=why_en)]
+    )

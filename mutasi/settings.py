@@ -121,7 +121,9 @@ class Settings(BaseSettings):
         "mutasi-monitoring", description="MLflow experiment of the monitoring runs."
     )
     monitor_match_days: int = Field(
-        365, ge=0, description="Days after an answer's decision date within which a move of "
+        365,
+        ge=0,
+        description="Days after an answer's decision date within which a move of "
         "the same person into the same post counts as following it.",
     )
     monitor_min_group: int = Field(
@@ -131,7 +133,9 @@ class Settings(BaseSettings):
         0.5, ge=0, description="Rating points under the interval's lower end that list a move."
     )
     monitor_early_gap_shap: float = Field(
-        0.3, gt=0, description="A gap reason lowering the prediction by this many rating "
+        0.3,
+        gt=0,
+        description="A gap reason lowering the prediction by this many rating "
         "points lists a move before its SKP arrives.",
     )
     monitor_coverage_tolerance: float = Field(
@@ -153,7 +157,10 @@ class Settings(BaseSettings):
         30, ge=1, description="Fewest current rows for a column to be judged for drift."
     )
     drift_min_importance: float = Field(
-        0.01, ge=0, lt=1, description="Share of the model's gain under which a shifted feature "
+        0.01,
+        ge=0,
+        lt=1,
+        description="Share of the model's gain under which a shifted feature "
         "is named apart and does not ask to retrain.",
     )
 

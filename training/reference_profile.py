@@ -22,6 +22,7 @@ for labels the reference never had. Every histogram ends with a bin for missing 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -75,7 +76,7 @@ class Histogram:
         """A readable label per bin, e.g. ``<= 0.5``, ``(0.5, 0.8]``, ``S1``, ``missing``."""
         if self.kind == "quantile":
             e = [_short(v) for v in self.edges]
-            middle = [f"({a}, {b}]" for a, b in zip(e[:-1], e[1:], strict=True)]
+            middle = [f"({a}, {b}]" for a, b in itertools.pairwise(e)]
             return [f"<= {e[0]}", *middle, f"> {e[-1]}", MISSING]
         labels = [_short(v) for v in self.values]
         if self.kind == "discrete":
@@ -126,9 +127,9 @@ def histogram(
     present = series.dropna()
     if categorical or not pd.api.types.is_numeric_dtype(series.dtype):
         order = present.astype(str).value_counts().sort_index().index.tolist()
-        values: list[Any] = [str(v) for v in order]
-        empty = Histogram("values", [], values, [0] * (len(values) + 2))
-        return Histogram("values", [], values, empty.count(series).tolist())
+        labels: list[Any] = [str(v) for v in order]
+        empty = Histogram("values", [], labels, [0] * (len(labels) + 2))
+        return Histogram("values", [], labels, empty.count(series).tolist())
     x = present.to_numpy(dtype=float)
     distinct = np.unique(x)
     if distinct.size <= MAX_DISTINCT:
@@ -191,6 +192,9 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+_EMPLOYEE_COLUMNS = ATTRIBUTES[:6]  # read straight off the employees table
+
+
 def snapshot_attributes(dataset: Dataset) -> pd.DataFrame:
     """The profiled :data:`ATTRIBUTES` of everyone in an export, one row per employee."""
     employees = dataset.employees
@@ -205,13 +209,7 @@ def snapshot_attributes(dataset: Dataset) -> pd.DataFrame:
     latest = perf.loc[perf["year"] == latest_year].set_index("nip")["rating"].astype(str)
     frame = pd.DataFrame(
         {
-            **{
-                c: employees[c].astype(str).where(employees[c].notna())
-                for c in (
-                    "education_level", "education_field", "golongan", "employment_type",
-                    "status", "gender",
-                )  # fmt: skip
-            },
+            **{c: employees[c].astype(str).where(employees[c].notna()) for c in _EMPLOYEE_COLUMNS},
             "age_band": pd.Series(age_band(age)).astype(str).to_numpy(),
             "jabatan_type": position_ids.map(positions["jabatan_type"].astype(str)).to_numpy(),
             "sector": unit_ids.map(sector_of_unit).to_numpy(),

@@ -166,6 +166,4 @@ class Answered:
 
 def read_answered(session: Session, since: date | None = None) -> Answered:
     """Answers and items from ``since`` on, and every decision."""
-    return Answered(
-        answer_rows(session, since), item_rows(session, since), decision_rows(session)
-    )
+    return Answered(answer_rows(session, since), item_rows(session, since), decision_rows(session))

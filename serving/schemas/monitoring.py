@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 Action = Literal["retrain", "keep"]
 DriftKindName = Literal["feature", "prediction", "label", "attribute"]
 MentoringFlag = Literal["realised_low", "below_interval", "early_gap"]
+GapKind = Literal["competency", "competency_unassessed", "education_level", "education_field"]
 
 
 class StatusCounts(BaseModel):
@@ -279,7 +280,7 @@ class MentoringReason(BaseModel):
 class Gap(BaseModel):
     """A gap between the person and the new post's requirements, and what would close it."""
 
-    kind: Literal["competency", "competency_unassessed", "education_level", "education_field"]
+    kind: GapKind
     code: str
     required: str
     held: str | None

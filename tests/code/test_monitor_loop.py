@@ -7,7 +7,6 @@ of exactly those moves, counts that reconcile, the MLflow run, the API, /metrics
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def _decide(client: TestClient, request_id: str, nip: str, rank: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def loop(champion: Champion, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
+def loop(champion: Champion, tmp_path_factory: pytest.TempPathFactory) -> Loop:
     tmp = tmp_path_factory.mktemp("loop")
     env = {
         "MUTASI_AUDIT_DB_URL": f"sqlite:///{tmp / 'audit.db'}",
@@ -158,10 +157,20 @@ def loop(champion: Champion, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     root = Path(env["MUTASI_MONITOR_DIR"])
     run_dir = root / json.loads((root / "latest.json").read_text())["report_id"]
     report = json.loads((run_dir / "report.json").read_text())
-    yield Loop(
-        env, out, run_dir, report, pd.read_csv(run_dir / "moves.csv", dtype={"nip": str}),
-        decided, planned_moved, planned_not_moved, undecided, others, given, app_settings,
-    )  # fmt: skip
+    return Loop(
+        env,
+        out,
+        run_dir,
+        report,
+        pd.read_csv(run_dir / "moves.csv", dtype={"nip": str}),
+        decided,
+        planned_moved,
+        planned_not_moved,
+        undecided,
+        others,
+        given,
+        app_settings,
+    )
 
 
 def test_monitor_reports_the_realised_outcome_of_exactly_the_executed_moves(loop: Loop) -> None:
@@ -171,25 +180,37 @@ def test_monitor_reports_the_realised_outcome_of_exactly_the_executed_moves(loop
     performance = pd.read_csv(loop.out / "performance.csv", dtype={"nip": str})
     rated = performance.loc[performance["year"] == 2026].set_index("nip")["rating"]
     for move in loop.moves.itertuples():
-        assert move.status == "rated" and move.outcome_year == 2026
+        assert (move.status, move.outcome_year) == ("rated", 2026)
         assert move.rating == RATING_VALUE[rated[move.nip]]
 
 
 def test_the_counts_reconcile_by_category_and_basis(loop: Loop) -> None:
     r = loop.report["reconciliation"]
     assert isinstance(r, dict)
-    made = set(zip(*loop.given.dropna(subset=["transfer_id"])[["nip", "to_position_id"]].T.values, strict=True))
+    made = set(
+        zip(
+            *loop.given.dropna(subset=["transfer_id"])[["nip", "to_position_id"]].T.values,
+            strict=True,
+        )
+    )
     recommended = [(n, p) for n, p, _ in loop.decided] + [loop.planned_moved]
     rec_made = [m for m in recommended if m in made]
     others_made = [m for m in loop.others if m in made]
     assert r["consistent"] is True
     assert r["recommended_and_moved"] == {
-        "total": len(rec_made), "rated": len(rec_made), "unrated": 0, "superseded": 0,
-    }  # fmt: skip
+        "total": len(rec_made),
+        "rated": len(rec_made),
+        "unrated": 0,
+        "superseded": 0,
+    }
     assert r["moved_only"]["total"] == len(others_made)
     by_basis = r["by_basis"]
-    assert by_basis["override"] == sum(1 for n, p, b in loop.decided if b == "override" and (n, p) in made)
-    assert by_basis["decision"] == sum(1 for n, p, b in loop.decided if b == "decision" and (n, p) in made)
+    assert by_basis["override"] == sum(
+        1 for n, p, b in loop.decided if b == "override" and (n, p) in made
+    )
+    assert by_basis["decision"] == sum(
+        1 for n, p, b in loop.decided if b == "decision" and (n, p) in made
+    )
     assert by_basis["plan"] == int(loop.planned_moved in made)
     # Not moved: the undecided ranking's first candidate, the plan's other move, leavers.
     not_moved = r["recommended_only"]["total"]
@@ -204,15 +225,13 @@ def test_the_counts_reconcile_by_category_and_basis(loop: Loop) -> None:
         assert rows.loc[(nip, position_id), "category"] == "moved_only"
     not_moved_rows = pd.read_csv(loop.run_dir / "not_moved.csv", dtype={"nip": str})
     pairs = set(zip(not_moved_rows["nip"], not_moved_rows["position_id"], strict=True))
-    assert loop.undecided in pairs and loop.planned_not_moved in pairs
+    assert {loop.undecided, loop.planned_not_moved} <= pairs
 
 
 def test_the_run_is_logged_in_its_own_mlflow_experiment(loop: Loop, champion: Champion) -> None:
     settings = get_settings()
     mlflow.set_tracking_uri(settings.tracking_uri)
-    runs = mlflow.search_runs(
-        experiment_names=[settings.monitor_experiment], output_format="list"
-    )
+    runs = mlflow.search_runs(experiment_names=[settings.monitor_experiment], output_format="list")
     mine = [r for r in runs if r.data.tags.get("report_id") == loop.report["report_id"]]
     assert len(mine) == 1
     assert mine[0].data.tags["model_version"] == champion.model_version
@@ -224,7 +243,8 @@ def test_the_report_files_exist_and_the_mentoring_files_agree(loop: Loop) -> Non
         assert (loop.run_dir / name).stat().st_size > 0
     listing = json.loads((loop.run_dir / "mentoring.json").read_text())
     sheet = pd.read_excel(loop.run_dir / "mentoring.xlsx", sheet_name="daftar_pendampingan")
-    assert len(sheet) == len(listing["entries"]) == loop.report["mentoring"]["n_entries"]  # type: ignore[index]
+    assert len(sheet) == len(listing["entries"])
+    assert len(sheet) == loop.report["mentoring"]["n_entries"]  # type: ignore[index]
 
 
 def test_the_api_metrics_and_page_serve_the_latest_run(loop: Loop, champion: Champion) -> None:
@@ -236,7 +256,8 @@ def test_the_api_metrics_and_page_serve_the_latest_run(loop: Loop, champion: Cha
         listing = client.get(
             "/v1/monitoring/mentoring", params={"format": "csv"}, headers=headers(Role.HR_SYSTEM)
         )
-        assert listing.status_code == 200 and listing.text.startswith("nip,")
+        assert listing.status_code == 200
+        assert listing.text.startswith("nip,")
         metrics = client.get("/metrics").text
         assert "mutasi_monitoring_moves{" in metrics
         assert 'category="recommended_and_moved"' in metrics

@@ -104,7 +104,11 @@ def test_moves_carry_their_proposal_prediction_and_realised_rating() -> None:
     assert (override["basis"], override["status"]) == ("override", "unrated")
     assert (override["model_pick_nip"], override["model_pick_prediction"]) == (E2, 4.4)
     listed = moves.loc["T3"]
-    assert (listed["category"], listed["basis"], listed["prediction"]) == ("moved_only", "listed", 3.7)
+    assert (listed["category"], listed["basis"], listed["prediction"]) == (
+        "moved_only",
+        "listed",
+        3.7,
+    )
     assert moves.loc["T5", "basis"] == "none"
     assert pd.isna(moves.loc["T5", "prediction"])
     assert moves.loc["T2", "sector"] == "kesehatan"
@@ -116,9 +120,11 @@ def test_proposals_not_moved_say_why() -> None:
     assert rest.loc[E5, "basis"] == "plan"
     assert not rest.loc[E5, ["left_service", "moved_elsewhere", "filled_by_other"]].any()
     assert rest.loc[E2, "basis"] == "recommendation_top"
-    assert rest.loc[E2, "moved_elsewhere"] and rest.loc[E2, "filled_by_other"]
+    assert rest.loc[E2, "moved_elsewhere"]
+    assert rest.loc[E2, "filled_by_other"]
     assert rest.loc[E3, "basis"] == "override_ineligible"
-    assert rest.loc[E3, "window_open"] and not rest.loc[E5, "window_open"]
+    assert rest.loc[E3, "window_open"]
+    assert not rest.loc[E5, "window_open"]
 
 
 def test_a_pair_put_forward_twice_keeps_the_strongest_basis() -> None:
@@ -131,7 +137,8 @@ def test_a_pair_put_forward_twice_keeps_the_strongest_basis() -> None:
     proposed, _, counts = proposals(extra)
     row = proposed.set_index(["nip", "position_id"]).loc[(E1, "P1")]
     assert (row["basis"], row["request_id"], row["n_answers"]) == ("decision", "A1", 2)
-    assert counts.n_proposals == 6 and counts.n_proposal_rows == 7
+    assert counts.n_proposals == 6
+    assert counts.n_proposal_rows == 7
 
 
 @pytest.mark.parametrize("match_days", [0, 29])

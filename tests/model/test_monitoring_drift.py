@@ -60,14 +60,18 @@ def _monitor(champion: Champion, data_dir: Path, tmp: Path) -> MonitorRun:
 
 
 @pytest.fixture(scope="module")
-def runs(champion: Champion, tmp_path_factory: pytest.TempPathFactory) -> tuple[MonitorRun, MonitorRun]:
+def runs(
+    champion: Champion, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[MonitorRun, MonitorRun]:
     tmp = tmp_path_factory.mktemp("drift")
     plain = _monitor(champion, champion.province, tmp)
     shifted = _monitor(champion, _shift(champion.province, tmp / "shifted"), tmp)
     return plain, shifted
 
 
-def test_an_unshifted_snapshot_raises_no_drift_and_keeps_the_model(runs: tuple[MonitorRun, MonitorRun]) -> None:
+def test_an_unshifted_snapshot_raises_no_drift_and_keeps_the_model(
+    runs: tuple[MonitorRun, MonitorRun],
+) -> None:
     plain, _ = runs
     drift = plain.report.drift
     assert drift.available
@@ -94,7 +98,7 @@ def test_a_shifted_snapshot_names_the_shifted_columns(runs: tuple[MonitorRun, Mo
     _, shifted = runs
     drift = shifted.report.drift
     named = set(drift.shifted)
-    assert SHIFTED_ATTRIBUTES <= named
+    assert named >= SHIFTED_ATTRIBUTES
     attributes = {c.name for c in drift.columns if c.kind == "attribute" and c.shifted}
     assert attributes == SHIFTED_ATTRIBUTES  # gender, golongan, age band ... did not move
     # The renamed sector reaches the model: the fit of degree to target sector moves.

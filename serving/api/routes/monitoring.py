@@ -3,7 +3,7 @@ pendampingan) for HR systems and auditors."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -14,7 +14,7 @@ from serving.schemas.monitoring import MentoringFlag, MentoringList, MonitoringR
 
 router = APIRouter(prefix="/v1/monitoring", tags=["monitoring"])
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     401: DECISION_ERRORS[401],
     403: DECISION_ERRORS[403],
     404: {"description": "No monitoring run yet (run `mutasi monitor DATA_DIR`)."},
