@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from features.contract import Table
+from features.synth.careers import SimulationResult
 from features.synth.continued import ContinuedExporter, ContinuedSimulation, day_to_date
 from features.synth.generate import GenerationSummary, _Progress
 from features.synth.given_moves import GivenMoves, World, check_moves
@@ -89,41 +90,55 @@ def continue_province(
         rng = np.random.default_rng(export_seed)
         exporter = ContinuedExporter(result, spec, model, rng, saved)
         export = build_export(result, spec, model, rng, exporter)
-        end = day_to_date(result.end_day)
-        fmt = _source_format(source)
-        out.mkdir(parents=True, exist_ok=True)
-        clear_dataset(out)
-        for table, frame in export.tables.items():
-            write_table(table, frame, out, fmt)
-        n_out = len(export.tables[Table.EMPLOYEES])
-        step_record = {
+        record = {
             "source_exported_at": source_end.isoformat(),
-            "exported_at": end.isoformat(),
+            "exported_at": day_to_date(result.end_day).isoformat(),
             "years": years,
             "seed": seed,
             "given_moves": None if given is None else len(given.person),
         }
-        lineage = [*meta.get("continuations", []), step_record]
-        write_manifest(out, _source_text(spec.key, int(meta["seed"]), lineage), end)
-        oracle_meta = {
-            **oracle_meta,
-            "n_employees": n_out,
-            "exported_at": end.isoformat(),
-            "continuations": lineage,
-        }
-        write_oracle(out, export.oracle, oracle_meta)
+        lineage = [*meta.get("continuations", []), record]
+        fmt = _source_format(source)
+        _write(out, fmt, result, export, exporter, oracle_meta, lineage)
         if given is not None:
             _given_record(given, saved.nips, export, world).to_parquet(
                 state_dir(out).parent / GIVEN_MOVES_FILE, index=False
             )
-        state_meta = {**meta, "end_day": result.end_day, "continuations": lineage}
-        state_meta.pop("version", None)
-        save_export_state(out, result, export, state_meta, exporter.all_transfer_ids)
         step("export", 1, 1)
     rows = {t.value: len(f) for t, f in export.tables.items()}
+    n_out, end = rows[Table.EMPLOYEES.value], day_to_date(result.end_day)
     return GenerationSummary(
         spec.key, seed, n_out, out, fmt, end, rows, time.perf_counter() - started
     )
+
+
+def _write(
+    out: Path,
+    fmt: str,
+    result: SimulationResult,
+    export: Export,
+    exporter: ContinuedExporter,
+    oracle_meta: dict[str, Any],
+    lineage: list[dict[str, Any]],
+) -> None:
+    """The new dataset: tables, manifest, oracle (``model.json`` updated), simulation state."""
+    end = day_to_date(result.end_day)
+    out.mkdir(parents=True, exist_ok=True)
+    clear_dataset(out)
+    for table, frame in export.tables.items():
+        write_table(table, frame, out, fmt)
+    first = exporter.saved.meta
+    write_manifest(out, _source_text(str(first["preset"]), int(first["seed"]), lineage), end)
+    updated = {
+        **oracle_meta,
+        "n_employees": len(export.tables[Table.EMPLOYEES]),
+        "exported_at": end.isoformat(),
+        "continuations": lineage,
+    }
+    write_oracle(out, export.oracle, updated)
+    state = {**first, "end_day": result.end_day, "continuations": lineage}
+    state.pop("version", None)
+    save_export_state(out, result, export, state, exporter.all_transfer_ids)
 
 
 def _check_paths(source: Path, out: Path, years: int) -> None:

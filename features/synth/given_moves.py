@@ -101,7 +101,11 @@ def check_moves(moves: pd.DataFrame, world: World, year: int) -> GivenMoves:
                 "row": np.flatnonzero(bad) + 1,
                 "nip": nip[bad].to_numpy(),
                 "to_position_id": post[bad].to_numpy(),
-                "effective_date": text["effective_date"][bad].to_numpy(),
+                "effective_date": np.where(
+                    when[bad].notna(),
+                    when[bad].dt.strftime("%Y-%m-%d"),
+                    text["effective_date"][bad].astype(object),
+                ),
                 "reason": reason[bad],
             },
             columns=list(REJECTED_COLUMNS),

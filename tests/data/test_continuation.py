@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from features.contract import RATING_VALUE, Table
 from features.data import read_raw_tables
@@ -15,6 +16,7 @@ from features.synth import MoveError, Oracle, continue_province
 from features.synth.continued import skp_noise
 from features.synth.persist import state_dir
 from features.validation import validate_tables
+from mutasi.cli import app
 from training.pipeline_inputs import fitted_builder
 
 SOURCE_END = pd.Timestamp("2025-12-31")
@@ -301,3 +303,37 @@ def test_a_source_that_cannot_be_continued_is_named(small_province: Path, tmp_pa
         continue_province(small_province, tmp_path, years=0)
     with pytest.raises(FileNotFoundError, match=r"no manifest\.json"):
         continue_province(tmp_path, tmp_path / "out")
+
+
+def test_cli_continues_with_a_moves_file(small_province: Path, tmp_path: Path) -> None:
+    moves = plan_moves(small_province, 5)
+    moves.to_csv(tmp_path / "moves.csv", index=False)
+    out = tmp_path / "out"
+    args = ["generate", "--continue-from", str(small_province), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--moves", str(tmp_path / "moves.csv")])
+    assert result.exit_code == 0, result.output
+    assert "exported_at 2026-12-31" in result.output
+    transfers = read(out, Table.TRANSFERS)
+    assert (transfers["effective_date"].str[:4] == "2026").sum() <= 5
+
+
+def test_cli_writes_rejected_moves_with_reasons(small_province: Path, tmp_path: Path) -> None:
+    moves = plan_moves(small_province, 3)
+    moves.loc[2, "to_position_id"] = "J999999"
+    moves.to_csv(tmp_path / "moves.csv", index=False)
+    out = tmp_path / "out"
+    args = ["generate", "--continue-from", str(small_province), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--moves", str(tmp_path / "moves.csv")])
+    assert result.exit_code == 1
+    rejected = pd.read_csv(out / "rejected_moves.csv", dtype=str)
+    assert rejected["row"].tolist() == ["3"]
+    assert rejected["reason"].tolist() == ["to_position_id is not a known position"]
+    assert not (out / "employees.csv").exists()
+    lone = CliRunner().invoke(app, ["generate", "--out", str(out), "--moves", "x.csv"])
+    assert lone.exit_code == 2
+    assert "--moves needs --continue-from" in lone.output
+    missing = CliRunner().invoke(
+        app, ["generate", "--continue-from", str(tmp_path), "--out", str(out)]
+    )
+    assert missing.exit_code == 2
+    assert "no manifest.json" in missing.output
