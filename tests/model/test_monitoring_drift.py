@@ -113,3 +113,44 @@ def test_a_shifted_snapshot_names_the_shifted_columns(runs: tuple[MonitorRun, Mo
     assert all(name in text for name in SHIFTED_ATTRIBUTES)
     sector = next(c for c in drift.columns if c.name == "sector")
     assert any(b.label == "kelautan_perikanan" and b.current > b.reference for b in sector.bins)
+
+
+def test_the_cli_exits_3_on_retrain_with_strict(
+    champion: Champion, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from mutasi.cli import app
+    from mutasi.settings import get_settings
+
+    monkeypatch.setenv("MUTASI_AUDIT_DB_URL", f"sqlite:///{tmp_path / 'audit.db'}")
+    monkeypatch.setenv("MUTASI_MONITOR_DIR", str(tmp_path / "runs"))
+    get_settings.cache_clear()
+    shifted = _shift(champion.province, tmp_path / "shifted")
+    args = ["monitor", str(shifted), "--since", "2022-01-01", "--no-mlflow", "--strict",
+            "--model-uri", f"models:/mutasi-fit/{champion.model_version}"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    get_settings.cache_clear()
+    assert result.exit_code == 3, result.output
+    assert "Recommendation: retrain" in result.output
+    assert (tmp_path / "runs" / "latest.json").is_file()
+
+
+def test_the_cli_names_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from mutasi.cli import app
+    from mutasi.settings import get_settings
+
+    monkeypatch.setenv("MUTASI_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("MUTASI_MLFLOW_TRACKING_URI", raising=False)
+    get_settings.cache_clear()
+    try:
+        bad_date = CliRunner().invoke(app, ["monitor", str(tmp_path), "--since", "1/1/2026"])
+        no_model = CliRunner().invoke(app, ["monitor", str(tmp_path), "--no-mlflow"])
+    finally:
+        get_settings.cache_clear()
+    assert bad_date.exit_code == 1
+    assert "--since" in bad_date.output
+    assert no_model.exit_code == 1
+    assert "error:" in no_model.output
