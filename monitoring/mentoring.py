@@ -43,7 +43,7 @@ class MentoringRules:
     """When a move is listed (settings ``monitor_far_below``, ``monitor_early_gap_shap``)."""
 
     far_below: float = 0.5
-    early_gap_shap: float = 0.3
+    early_gap_shap: float = 0.1
     n_reasons: int = 5
 
 

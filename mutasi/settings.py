@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         0.5, ge=0, description="Rating points under the interval's lower end that list a move."
     )
     monitor_early_gap_shap: float = Field(
-        0.3,
+        0.1,
         gt=0,
         description="A gap reason lowering the prediction by this many rating "
         "points lists a move before its SKP arrives.",

@@ -41,6 +41,12 @@ def _metrics(n: int) -> dict[str, object]:
             "interval_level": 0.8, "brier": 0.05, "share_baik_or_better": 0.9}  # fmt: skip
 
 
+def _group(n: int, attribute: str, group: str) -> GroupMetrics:
+    return GroupMetrics.model_validate(
+        {**_metrics(n), "attribute": attribute, "group": group, "small": True}
+    )
+
+
 def sample_report() -> MonitoringReport:
     """A run that recommends retraining because one feature shifted."""
     return MonitoringReport(
@@ -49,7 +55,7 @@ def sample_report() -> MonitoringReport:
         data_dir="/data/gorontalo-2026",
         snapshot_id="f00dfeed1234567890",
         export_date=date(2026, 12, 31),
-        model=ModelRef(name="mutasi-fit", version="3", run_id="run3", uri="models:/mutasi-fit@champion"),
+        model=ModelRef(name="mutasi-fit", version="3", run_id="run3", uri="champion"),
         interval_level=0.8,
         reconciliation=Reconciliation(
             since=date(2025, 12, 31), until=date(2026, 12, 31), match_days=365, n_answers=7,
@@ -62,12 +68,12 @@ def sample_report() -> MonitoringReport:
             consistent=True,
         ),
         evaluation=Evaluation(
-            as_answered=[VersionMetrics(**_metrics(3), model_version="3")],  # type: ignore[arg-type]
-            model=Metrics(**_metrics(8)),  # type: ignore[arg-type]
+            as_answered=[VersionMetrics.model_validate({**_metrics(3), "model_version": "3"})],
+            model=Metrics.model_validate(_metrics(8)),
             calibration=[],
-            by_sector=[GroupMetrics(**_metrics(8), attribute="sector", group="kesehatan", small=True)],  # type: ignore[arg-type]
+            by_sector=[_group(8, "sector", "kesehatan")],
             by_unit=[],
-            by_group=[GroupMetrics(**_metrics(5), attribute="gender", group="P", small=True)],  # type: ignore[arg-type]
+            by_group=[_group(5, "gender", "P")],
             group_gaps=[],
             by_category=[],
             min_group_size=10,

@@ -56,7 +56,8 @@ def test_gaps_against_the_new_post_name_the_training_that_closes_them() -> None:
 def test_a_training_catalogue_of_the_pemda_replaces_the_packaged_one(tmp_path: Path) -> None:
     own = tmp_path / "trainings.yaml"
     own.write_text(
-        "competency:\n  manajerial:\n    - {up_to_level: 5, id: 'Diklat Pim {code}', en: 'Lead {code}'}\n"
+        "competency:\n  manajerial:\n"
+        "    - {up_to_level: 5, id: 'Diklat Pim {code}', en: 'Lead {code}'}\n"
         "unassessed: {id: 'Asesmen', en: 'Assessment'}\n"
         "education_level: {id: 'Tubel {level}', en: 'Study {level}'}\n"
         "education_field: {id: 'Bidang {fields}', en: 'Field {fields}'}\n",

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from serving.api.security import Role
-from serving.domain.monitor_runs import MonitorRuns, MonitoringReportError, filter_entries
+from serving.domain.monitor_runs import MonitoringReportError, MonitorRuns, filter_entries
 from serving.errors import NotFoundError
 from tests.code.monitor_cases import NIPS, REPORT_ID, sample_mentoring, write_sample_run
 from tests.code.web_cases import KEYS, sign_in, web_client
