@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from serving.audit.queries import as_utc
+from serving.audit.queries import DecisionRecord, as_utc, decision_record
 from serving.audit.tables import AuditAnswer, AuditDecision, AuditItem
 
 _LEVEL = re.compile(r'"interval_level":\s*([0-9.eE+-]+)')
@@ -53,20 +53,6 @@ class ItemRow:
     p_baik_or_better: float
     features: dict[str, Any]
     shap_values: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class DecisionRow:
-    """One recorded decision, as monitoring needs it."""
-
-    request_id: str
-    decided_at: datetime
-    chosen_nip: str
-    chosen_rank: int | None
-    override: bool
-    override_kind: str | None
-    reason_code: str
-    decided_by: str
 
 
 def _level(session: Session, request_id: str, head: str | None) -> float | None:
@@ -137,22 +123,10 @@ def item_rows(session: Session, since: date | None = None) -> list[ItemRow]:
     ]
 
 
-def decision_rows(session: Session) -> list[DecisionRow]:
-    """Every recorded decision, oldest first."""
+def decision_rows(session: Session) -> list[DecisionRecord]:
+    """Every recorded decision, oldest first (without chain positions: not needed here)."""
     query = select(AuditDecision).order_by(AuditDecision.decided_at)
-    return [
-        DecisionRow(
-            request_id=d.request_id,
-            decided_at=as_utc(d.decided_at),
-            chosen_nip=d.chosen_nip,
-            chosen_rank=d.chosen_rank,
-            override=bool(d.override),
-            override_kind=d.override_kind,
-            reason_code=d.reason_code,
-            decided_by=d.decided_by,
-        )
-        for d in session.scalars(query)
-    ]
+    return [decision_record(d, None) for d in session.scalars(query)]
 
 
 @dataclass(frozen=True)
@@ -161,7 +135,7 @@ class Answered:
 
     answers: list[AnswerRow]
     items: list[ItemRow]
-    decisions: list[DecisionRow]
+    decisions: list[DecisionRecord]
 
 
 def read_answered(session: Session, since: date | None = None) -> Answered:

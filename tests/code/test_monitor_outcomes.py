@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from monitoring.outcomes import Window, join_outcomes, proposals
-from serving.audit.answered import Answered, AnswerRow, DecisionRow, ItemRow
+from serving.audit.answered import Answered, AnswerRow, ItemRow
+from serving.audit.queries import DecisionRecord
 from tests.factories import E1, E2, E3, E4, E5, E6, make_dataset
 
 WINDOW = Window(since=date(2016, 1, 1), until=date(2025, 12, 31), match_days=730)
@@ -41,9 +42,14 @@ def _item(request_id: str, rank: int, nip: str, position_id: str | None, pred: f
     return ItemRow(request_id, rank, nip, position_id, pred, pred - 0.5, pred + 0.5, 0.7, {}, None)
 
 
-def _decision(request_id: str, nip: str, rank: int | None) -> DecisionRow:
-    return DecisionRow(
+def _decision(request_id: str, nip: str, rank: int | None) -> DecisionRecord:
+    return DecisionRecord(
         request_id=request_id,
+        key_id="hr",
+        role="hr_system",
+        note=None,
+        decision_id=f"D{request_id}",
+        seq=None,
         decided_at=datetime(2025, 1, 1, tzinfo=UTC),
         chosen_nip=nip,
         chosen_rank=rank,
