@@ -13,6 +13,7 @@ under 60 s, and the realised interval coverage is within 5 points of nominal.
 
     .venv/bin/python benchmarks/monitor.py                       # 100,000 employees
     .venv/bin/python benchmarks/monitor.py --employees 3000      # a quick run
+    .venv/bin/python benchmarks/monitor.py --keep /tmp/bench-monitor  # re-runs skip the set-up
 """
 
 from __future__ import annotations
@@ -142,17 +143,22 @@ def measure(n_employees: int, n_answers: int, seed: int, work: Path) -> dict[str
     get_settings.cache_clear()
     settings = get_settings()
     setup = time.perf_counter()
-    source, newer = work / "province", work / "newer"
-    generate_province(preset="gorontalo", seed=seed, n_employees=n_employees, out_dir=source)
-    result = train(source, TrainConfig(seed=seed, max_vacancies=20))
-    assert result.model_version is not None
-    client = tracking.configure(settings)
-    tracking.set_alias(client, settings.model_name, tracking.CHAMPION, result.model_version)
-    continue_province(source, newer, years=2)
-    bundle = load_bundle("champion", settings)
-    store = AuditStore(settings.audit_url)
-    store.create_schema()
-    answers = _record_answers(store, bundle, newer, n_answers, seed)
+    source, newer, done = work / "province", work / "newer", work / "setup.json"
+    if done.is_file():  # --keep of an earlier run: the same province, model and audit log
+        answers = int(json.loads(done.read_text())["answers"])
+        bundle = load_bundle("champion", settings)
+    else:
+        generate_province(preset="gorontalo", seed=seed, n_employees=n_employees, out_dir=source)
+        result = train(source, TrainConfig(seed=seed, max_vacancies=20))
+        assert result.model_version is not None
+        client = tracking.configure(settings)
+        tracking.set_alias(client, settings.model_name, tracking.CHAMPION, result.model_version)
+        continue_province(source, newer, years=2)
+        bundle = load_bundle("champion", settings)
+        store = AuditStore(settings.audit_url)
+        store.create_schema()
+        answers = _record_answers(store, bundle, newer, n_answers, seed)
+        done.write_text(json.dumps({"answers": answers, "employees": n_employees}))
     setup_s = time.perf_counter() - setup
 
     started = time.perf_counter()
@@ -238,9 +244,16 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=100_000)
     parser.add_argument("--answers", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep", type=Path, help="Set up in this directory and keep it; reuse it next time."
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-monitor-") as tmp:
-        row = measure(args.employees, args.answers, args.seed, Path(tmp))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        row = measure(args.employees, args.answers, args.seed, args.keep.resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-monitor-") as tmp:
+            row = measure(args.employees, args.answers, args.seed, Path(tmp))
     Console(width=140).print(render(row))
     checks = {
         "under_target": row["total_s"] < TARGET_S,

@@ -9,6 +9,7 @@ would close each (``trainings.yaml``, or the file in ``MUTASI_MONITOR_TRAININGS_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -129,7 +130,7 @@ def competency_gaps(
 
 
 def education_gaps(
-    level: str | None, field: str | None, post: pd.Series, trainings: TrainingCatalogue
+    level: str | None, field: str | None, post: Mapping[str, Any], trainings: TrainingCatalogue
 ) -> list[Gap]:
     """Education level under the post's minimum; a field the post does not list."""
     gaps = []
@@ -167,11 +168,19 @@ def person_gaps(
         (as_of + pd.Timedelta(days=1)).to_datetime64().astype("datetime64[D]").astype(np.int64)
     )
     held = history.competencies_at(codes, day)
-    people = employees.set_index("nip")
+    # Plain dicts of the few rows needed: a pandas row lookup per person costs milliseconds.
+    needed = posts.loc[sorted(set(position_ids))]
+    post_of = {str(k): {str(c): v for c, v in row.items()} for k, row in needed.iterrows()}
+    wanted = employees.loc[employees["nip"].isin(set(nips))].set_index("nip")
+    person_of = {
+        str(nip): {"education_level": level, "education_field": field}
+        for nip, level, field in zip(
+            wanted.index, wanted["education_level"], wanted["education_field"], strict=True
+        )
+    }
     out = []
     for i, (nip, position_id) in enumerate(zip(nips, position_ids, strict=True)):
-        post = posts.loc[[position_id]].iloc[0]
-        person = people.loc[[nip]].iloc[0]
+        post, person = post_of[position_id], person_of[nip]
         have = {c: float(held[i, j]) for j, c in enumerate(COMPETENCY_CODES)}
         requirements = parse_competency_requirements(post.get("competency_requirements"))
         sector = str(post.get("sector", ""))

@@ -18,6 +18,7 @@ import pandas as pd
 from monitoring.drift import CurrentSample, DriftThresholds, drift_report
 from monitoring.gaps import load_trainings
 from monitoring.mentoring import (
+    LOW_RATING,
     MentoringRules,
     contributions_of,
     flag_moves,
@@ -26,7 +27,7 @@ from monitoring.mentoring import (
 )
 from monitoring.outcomes import OutcomeJoin, Window, join_outcomes
 from monitoring.realised import evaluate, override_comparison
-from monitoring.rescore import Rescored, rescore
+from monitoring.rescore import Rescored, explain, rescore
 from monitoring.truth import move_truth, truth_summary
 from monitoring.verdict import Realised, Tolerances, drift_section, recommendation
 from mutasi.settings import Settings
@@ -184,7 +185,17 @@ def run_monitor(
         settings.monitor_far_below, settings.monitor_early_gap_shap, settings.n_reasons
     )
     names = list(bundle.feature_names)
-    contributions = contributions_of(moves, rescored.contributions, names)
+    # Reasons are needed where a move may be listed: not yet rated, or rated low or under its
+    # interval (the mentoring rules); SHAP of the others would cost time for nothing.
+    rating, lower = (
+        moves["rating"].to_numpy(dtype=float),
+        moves["shown_lower"].to_numpy(dtype=float),
+    )
+    rated_now = (moves["status"] == "rated").to_numpy()
+    needs = (moves["status"] == "unrated").to_numpy() | (
+        rated_now & ((rating <= LOW_RATING) | (rating < lower - rules.far_below))
+    )
+    contributions = contributions_of(moves, explain(bundle, rescored.features, needs), names)
     gap_columns = np.array([names.index(f) for f in gap_features(inputs.catalogue) if f in names])
     flags = flag_moves(moves, contributions, gap_columns.astype(np.int64), rules)
     entries = mentoring_entries(

@@ -27,6 +27,7 @@ from serving.schemas.monitoring import (
 from training.metrics import GOOD_RATING, interval_coverage, mae, rmse, spearman
 
 GROUP_ATTRIBUTES: tuple[str, ...] = ("gender", "age_band", "education_level", "region_of_origin")
+PREDICTION_COLUMNS = ("prediction", "lower", "upper", "p_baik_or_better")
 DECILES = 10
 _R = 4
 
@@ -154,6 +155,12 @@ def evaluate(rated: pd.DataFrame, level: float, min_group: int) -> Evaluation:
     ``rating``, ``model_version``, ``interval_level``, ``sector``, ``unit_id``, ``category`` and
     the audit attributes.
     """
+    columns = [
+        "rating", "model_version", "interval_level", "sector", "unit_id", "category",
+        *GROUP_ATTRIBUTES,
+        *(f"{p}{m}" for p in ("", "model_") for m in PREDICTION_COLUMNS),
+    ]  # fmt: skip
+    rated = rated[columns]  # group-bys copy every column of each group: only the needed ones
     answered = rated.loc[rated["prediction"].notna()]
     versions = [
         VersionMetrics(

@@ -1,6 +1,7 @@
 """The serving model on every move of the window: features as of each move's date from the
 newer export (the training code path, :func:`training.training_set.build_features`), expected
-rating, interval, P(baik+), SHAP contributions, and the audit attributes of the person then.
+rating, interval, P(baik+) and the audit attributes of the person then; SHAP contributions
+(about a hundred times the cost of a prediction) only for the moves that need reasons.
 
 Moves the audit log never saw (moved only) get a prediction this way, so that the model is
 evaluated on every realised move, and so do features, predictions and labels for drift.
@@ -30,7 +31,6 @@ class Rescored:
     lower: np.ndarray
     upper: np.ndarray
     p_good: np.ndarray
-    contributions: np.ndarray  # (moves, features), rating points
     attributes: pd.DataFrame  # AUDIT_ATTRIBUTES: gender, age band, education, origin
 
 
@@ -49,17 +49,22 @@ def rescore(
     expected = model.predict(features) if len(features) else np.zeros(0)
     low, high = model.conformal_.interval(expected, level)
     p_good = model.prob_good(features) if len(features) else np.zeros(0)
-    n_features = len(bundle.feature_names)
-    contributions = model.contributions(features) if len(features) else np.zeros((0, n_features))
     return Rescored(
         features=features,
         expected=np.asarray(expected, dtype=float),
         lower=np.asarray(low, dtype=float),
         upper=np.asarray(high, dtype=float),
         p_good=np.asarray(p_good, dtype=float),
-        contributions=np.asarray(contributions, dtype=float),
         attributes=audit_attributes(builder, triples.reset_index(drop=True)),
     )
+
+
+def explain(bundle: ModelBundle, features: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """SHAP contributions (rating points) of the ``rows`` (mask); zero for the others."""
+    out = np.zeros((len(features), len(bundle.feature_names)))
+    if rows.any():
+        out[rows] = bundle.model.contributions(features.loc[rows])
+    return out
 
 
 def audit_attributes(builder: FitFeatureBuilder, triples: pd.DataFrame) -> pd.DataFrame:
