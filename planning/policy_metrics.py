@@ -73,10 +73,10 @@ def staff_metrics(world: Path, year: int) -> dict[str, float]:
 
 def moved_metrics(
     moves: pd.DataFrame, decision_world: Path, outcome_world: Path, as_of: date
-) -> dict[str, float]:
+) -> dict[str, float | str]:
     """Outcome, uplift and impact ratios of the year's ``moves`` (nip, from_position_id,
     to_position_id, effective_date) decided on the export of ``decision_world`` at ``as_of``."""
-    out: dict[str, float] = {"moved": float(len(moves))}
+    out: dict[str, float | str] = {"moved": float(len(moves))}
     label_year = outcome_year(pd.to_datetime(moves["effective_date"]))
     keyed = moves.assign(year=label_year.to_numpy())
     perf = read_table(outcome_world, Table.PERFORMANCE).assign(year=lambda f: f["year"].astype(int))
@@ -99,13 +99,17 @@ def moved_metrics(
     return out
 
 
-def impact_ratios(moves: pd.DataFrame, decision_world: Path, as_of: date) -> dict[str, float]:
-    """Smallest impact ratio of the rate of being moved, per attribute, among PNS in service."""
+def impact_ratios(moves: pd.DataFrame, decision_world: Path, as_of: date) -> dict[str, float | str]:
+    """Smallest impact ratio of the rate of being moved, per attribute, among PNS in service,
+    and the group it belongs to (``impact_<attribute>_group``)."""
     employees = read_table(decision_world, Table.EMPLOYEES)
     pns = employees[employees["employment_type"] == "PNS"].reset_index(drop=True)
     moved = pns["nip"].isin(set(moves["nip"])).to_numpy()
+    out: dict[str, float | str] = {}
     if not moved.any():
-        return {f"impact_{a}": float("nan") for a in IMPACT_ATTRIBUTES}
+        for a in IMPACT_ATTRIBUTES:
+            out[f"impact_{a}"], out[f"impact_{a}_group"] = float("nan"), ""
+        return out
     age = (pd.Timestamp(as_of) - pd.to_datetime(pns["birth_date"])).dt.days / YEAR_DAYS
     rank = np.empty(len(pns), dtype=np.int64)
     order = np.argsort(~moved, kind="stable")
@@ -125,8 +129,14 @@ def impact_ratios(moves: pd.DataFrame, decision_world: Path, as_of: date) -> dic
         frame, k=int(moved.sum()), attributes=IMPACT_ATTRIBUTES, intersections=(), n_bootstrap=0
     )
     groups = report.groups[~report.groups["excluded"]]
-    ratios = groups.groupby("attribute")["selection_impact_ratio"].min()
-    return {f"impact_{a}": float(ratios.get(a, np.nan)) for a in IMPACT_ATTRIBUTES}
+    for a in IMPACT_ATTRIBUTES:
+        mine = groups[groups["attribute"] == a].sort_values("selection_impact_ratio")
+        first = mine.head(1)
+        out[f"impact_{a}"] = (
+            float(first["selection_impact_ratio"].iloc[0]) if len(first) else np.nan
+        )
+        out[f"impact_{a}_group"] = str(first["group"].iloc[0]) if len(first) else ""
+    return out
 
 
 def _mean(values: pd.Series) -> float:
