@@ -7,6 +7,7 @@ import typer
 from features.inspect_cli import features_command
 from features.synth.cli import generate_command
 from features.validate_cli import validate_command
+from monitoring.cli import monitor_command
 from mutasi.demo import demo_keys_command
 from planning.cli import plan_command
 from serving.api.cli import keys_command, serve_command
@@ -40,6 +41,7 @@ COMMANDS = (
     ("keys", keys_command),
     ("plan", plan_command),
     ("demo-keys", demo_keys_command),
+    ("monitor", monitor_command),
 )
 for name, command in COMMANDS:
     app.command(name)(command)

@@ -14,6 +14,7 @@ from features.contract import Table
 from features.synth.careers import RESTRUCTURING, Simulation
 from features.synth.organisation import NO_END, build_organisation
 from features.synth.outcome import StructuralModel
+from features.synth.persist import save_export_state
 from features.synth.policy import PolicyParams
 from features.synth.presets import day_number, get_preset
 from features.synth.tables import build_export
@@ -114,8 +115,22 @@ def generate_province(
             "exported_at": end.isoformat(),
         }
         write_oracle(out, export.oracle, meta)
+        save_export_state(out, result, export, state_meta(sim, spec.key, seed, n_employees))
         step("export", 1, 1)
     return GenerationSummary(**{**asdict(summary), "seconds": time.perf_counter() - started})
+
+
+def state_meta(sim: Simulation, preset: str, seed: int, n_employees: int) -> dict[str, object]:
+    """What a continuation needs besides people and organisation (see features/synth/persist)."""
+    return {
+        "preset": preset,
+        "seed": seed,
+        "target_headcount": n_employees,
+        "window_start_day": sim.start_day,
+        "end_day": sim.end_day,
+        "restructure_day": sim.restructure_day,
+        "continuations": [],
+    }
 
 
 class _Progress:

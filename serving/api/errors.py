@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from features.codes import FeatureInputError
 from serving.api.deps import get_principal
 from serving.api.security import API_KEY_HEADER
+from serving.domain.monitor_runs import MonitoringReportError
 from serving.errors import AuditError, NotFoundError, NotReadyError, ReloadError, RequestFieldError
 
 # How a 422 echoes a number JSON cannot carry (Python's parser reads `NaN`, `Infinity` and
@@ -78,6 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (NotReadyError, status.HTTP_503_SERVICE_UNAVAILABLE),
         (AuditError, status.HTTP_503_SERVICE_UNAVAILABLE),
         (ReloadError, status.HTTP_409_CONFLICT),
+        (MonitoringReportError, status.HTTP_503_SERVICE_UNAVAILABLE),
     ]
     for error, code in statuses:
 

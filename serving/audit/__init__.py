@@ -23,11 +23,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from serving.audit import queries
+from serving.audit.answered import Answered, read_answered
 from serving.audit.chain import GENESIS, ChainLink, ChainReport, verify_chain
 from serving.audit.queries import AnswerFilter, AnswerSummary, DecisionRecord, decision_record
 from serving.audit.records import AnswerRecord, NewDecision, finite
@@ -272,6 +273,19 @@ class AuditStore:
         where = AnswerFilter(position_id, date_from, date_to, key_id, overrides_only)
         with self._reading() as session:
             return queries.count_answers(session, where)
+
+    def exists(self) -> bool:
+        """Whether the audit tables exist (a store nobody wrote to has none)."""
+        try:
+            return inspect(self.engine).has_table(AuditAnswer.__tablename__)
+        except SQLAlchemyError as exc:
+            raise AuditError(f"audit store {self.safe_url}: cannot read: {exc}") from exc
+
+    def answered(self, since: date | None = None) -> Answered:
+        """Answers (decision date on or after ``since``), their items and every decision, for
+        monitoring (:mod:`serving.audit.answered`)."""
+        with self._reading() as session:
+            return read_answered(session, since)
 
     # --- the chain ------------------------------------------------------------------------
 
