@@ -61,3 +61,15 @@ def postgres_urls() -> Iterator[dict[str, str]]:
     finally:
         patch.undo()
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pemda_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two provinces' governments and all their kab/kota as pemda of their own (14 pemda, about
+    2,800 employees, seed 7, units.instansi_code): moves across kab/kota and across provinces.
+    Read-only."""
+    from features.synth.pemda_set import generate_pemda_set
+
+    out = tmp_path_factory.mktemp("pemda_set")
+    generate_pemda_set(["gorontalo", "sulawesi_barat"], seed=7, n_employees=2800, out_dir=out)
+    return out

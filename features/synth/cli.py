@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from features.synth.presets import ALIASES, PRESETS
+
+if TYPE_CHECKING:
+    from features.synth.generate import GenerationSummary
+    from features.synth.pemda_set import PemdaSetSummary
 
 
 def generate_command(
@@ -26,6 +31,13 @@ def generate_command(
     end_date: str = typer.Option(
         "2025-12-31", help="Export date (YYYY-MM-DD); the window is the 10 years to it."
     ),
+    kabkota: bool = typer.Option(
+        False,
+        "--kabkota",
+        help="Simulate the province's government AND each of its kab/kota governments as "
+        "pemda of their own, in one dataset (units.instansi_code); --preset may then list "
+        "several provinces, comma-separated (moves across provinces).",
+    ),
 ) -> None:
     """Generate a synthetic province: ten years of ASN careers with a known outcome model."""
     from features.synth import generate_province
@@ -38,9 +50,17 @@ def generate_command(
         console.print(f"[red]--end-date must be YYYY-MM-DD, got {end_date!r}[/red]")
         raise typer.Exit(2) from None
     try:
-        summary = generate_province(
-            preset, seed, employees, out, fmt=fmt, end_date=end, progress=True
-        )
+        if kabkota:
+            from features.synth.pemda_set import generate_pemda_set
+
+            provinces = [p.strip() for p in preset.split(",") if p.strip()]
+            summary: GenerationSummary | PemdaSetSummary = generate_pemda_set(
+                provinces, seed, employees, out, fmt=fmt, end_date=end, progress=True
+            )
+        else:
+            summary = generate_province(
+                preset, seed, employees, out, fmt=fmt, end_date=end, progress=True
+            )
     except ValueError as err:
         console.print(f"[red]{err}[/red]")
         raise typer.Exit(2) from None

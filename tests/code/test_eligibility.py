@@ -281,7 +281,7 @@ def test_every_candidate_comes_back_in_input_order() -> None:
     assert out["nip"].tolist() == frame["nip"].tolist()
     assert result.eligible.tolist() == [True, False, True, False]
     assert out["failed_rules"].tolist() == [(), ("status_not_active",), (), MIN_YEARS]
-    assert out.attrs["rule_set_version"] == result.rule_set_version == "2025.1"
+    assert out.attrs["rule_set_version"] == result.rule_set_version == "2025.2"
 
 
 def test_an_empty_candidate_frame_gives_an_empty_result() -> None:
@@ -328,7 +328,7 @@ def test_more_than_five_years_is_a_flag_not_a_bar() -> None:
 def test_overrides_change_parameters_and_the_cited_version() -> None:
     rules = load_rule_set(overrides={"min_years_in_position": 0.5})
     assert rules.params["min_years_in_position"] == 0.5
-    assert rules.version == "2025.1+min_years_in_position=0.5"
+    assert rules.version == "2025.2+min_years_in_position=0.5"
     merged = load_rule_set(overrides={"bup": {"pelaksana": 60}}).params["bup"]
     assert (merged["pelaksana"], merged["jpt_madya"], merged["default"]) == (60, 60, 58)
     assert failed({"years_in_position": 0.7}) == ("min_years_in_position",)
@@ -339,7 +339,7 @@ def test_settings_select_the_minimum_years() -> None:
     settings = Settings(min_years_in_position=0.5, _env_file=None)
     assert rule_set_from_settings(settings).params["min_years_in_position"] == 0.5
     default = Settings(_env_file=None)
-    assert rule_set_from_settings(default).version == "2025.1"
+    assert rule_set_from_settings(default).version == "2025.2"
 
 
 @pytest.mark.parametrize(
