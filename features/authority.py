@@ -65,7 +65,7 @@ def decision_authority(
     authority columns empty, never a guess.
     """
     scope = move_scope(source_instansi, target_instansi)
-    rows = {
+    rows: dict[str, tuple[str | None, ...]] = {
         a.scope: (a.id, a.decided_by_id, a.decided_by_en, a.source) for a in rule_set.authorities
     }
     blank = (None, None, None, None)
