@@ -24,7 +24,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/pytest -q -p no:cacheprovider --cov=features --cov=training --cov=serving --cov=planning --cov-report=term-missing:skip-covered --cov-fail-under=85
+	$(BIN)/pytest -q -p no:cacheprovider --cov=features --cov=training --cov=serving --cov=planning --cov=batch --cov-report=term-missing:skip-covered --cov-fail-under=85
 	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks
 
 test: lint typecheck pytest
