@@ -43,7 +43,8 @@ VACANCY_SCHEMA = (
     "target_unit_id string, target_instansi_code string"
 )
 _DOUBLE = [name for name, kind in OUTPUT_SCHEMA if kind == "double"]
-_INTS = {name: {"long": "Int64", "int": "Int32"}[kind] for name, kind in OUTPUT_SCHEMA if kind in ("long", "int")}
+_NULLABLE_INT = {"long": pd.Int64Dtype(), "int": pd.Int32Dtype()}
+_INTS = {name: _NULLABLE_INT[kind] for name, kind in OUTPUT_SCHEMA if kind in _NULLABLE_INT}
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,9 @@ def _arrow_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Nullable columns Arrow maps onto the Spark schema (missing = null, never NaN)."""
     out = frame.copy()
     for name in _DOUBLE:
-        out[name] = pd.array(pd.to_numeric(out[name]), dtype="Float64")
+        out[name] = pd.to_numeric(out[name]).astype("Float64")
     for name, dtype in _INTS.items():
-        out[name] = pd.array(pd.to_numeric(out[name]), dtype=dtype)
+        out[name] = pd.to_numeric(out[name]).astype(dtype)
     for name in OUTPUT_COLUMNS:
         if name not in _DOUBLE and name not in _INTS:
             out[name] = out[name].astype(object).where(out[name].notna(), None)
@@ -146,7 +147,7 @@ def run_batch(
     lineage = state.lineage
     summary = BatchSummary(
         out_dir=str(out_dir),
-        master=session.sparkContext.master,
+        master=str(session.sparkContext.master),
         as_of=as_of.isoformat(),
         scope=scope,
         k=k,
@@ -172,7 +173,7 @@ def run_batch(
 
 def _write(scored: Any, out_dir: Path) -> dict[str, int]:
     """Write top_k/ and vacancies/ from the cached result; the counts of what was written."""
-    from pyspark.sql import functions as F
+    from pyspark.sql import functions as F  # noqa: N812  (Spark's own idiom)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for sub in (TOP_K_DIR, VACANCIES_DIR):
