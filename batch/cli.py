@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import cast
 
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from batch.blocks import SCOPES, Scope
+from batch.blocks import SCOPES
 from batch.session import LOCAL
 
 
@@ -59,7 +58,7 @@ def batch_score_command(
                 out,
                 as_of=day,
                 k=k,
-                scope=cast(Scope, scope),  # checked against SCOPES above
+                scope=scope,  # narrowed to a Scope by the check above
                 master=master,
                 position_ids=ids,
                 partitions=partitions,
