@@ -57,7 +57,10 @@ def postgres_urls() -> Iterator[dict[str, str]]:
     for name, value in cluster.env().items():
         patch.setenv(name, value)  # subprocesses of the tests see the same server
     try:
-        yield {"audit": cluster.url(pg_cluster.AUDIT_DB), "mlflow": cluster.url(pg_cluster.MLFLOW_DB)}
+        yield {
+            "audit": cluster.url(pg_cluster.AUDIT_DB),
+            "mlflow": cluster.url(pg_cluster.MLFLOW_DB),
+        }
     finally:
         patch.undo()
         cluster.stop()

@@ -41,7 +41,9 @@ def test_the_scope_of_a_move(source: str | None, target: str | None, scope: str)
 
 def test_each_scope_has_its_authority_and_a_legal_source() -> None:
     rules = load_rule_set()
-    frame = decision_authority(rules, ["7501", "7501", "7501", "7501"], ["7501", "7571", "76", None])
+    frame = decision_authority(
+        rules, ["7501", "7501", "7501", "7501"], ["7501", "7571", "76", None]
+    )
     assert list(frame.columns) == list(AUTHORITY_COLUMNS)
     assert frame["authority_id"].tolist() == ["ppk", "gubernur", "mendagri", None]
     assert "Pasal 191" in frame.at[0, "authority_source"]

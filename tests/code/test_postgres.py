@@ -218,7 +218,9 @@ def test_mlflow_registry_on_postgres(
         bundle = load_bundle("champion", settings)
         assert (bundle.run_id, bundle.version) == (result.run_id, "1")
         features = result.parts["test"].features.iloc[:50]
-        np.testing.assert_array_equal(bundle.model.predict(features), result.model.predict(features))
+        np.testing.assert_array_equal(
+            bundle.model.predict(features), result.model.predict(features)
+        )
     finally:
         get_settings.cache_clear()
     engine = create_engine(postgres_urls["mlflow"])
