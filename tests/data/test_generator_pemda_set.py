@@ -62,9 +62,11 @@ def test_sizes_and_presets() -> None:
     province = get_preset("gorontalo")
     kabkota = kabkota_presets(province)
     assert [p.instansi_code for p in kabkota] == [r.code for r in province.regions]
-    assert kabkota[-1].level == "kota" and kabkota[0].level == "kabupaten"
+    assert kabkota[-1].level == "kota"
+    assert kabkota[0].level == "kabupaten"
     sizes = pemda_sizes([province, *kabkota], 3000)
-    assert min(sizes) >= 200 and sum(sizes) <= 3000
+    assert min(sizes) >= 200
+    assert sum(sizes) <= 3000
     assert sizes[0] > sizes[5]  # the province's government is bigger than Gorontalo Utara
     with pytest.raises(ValueError, match="at least 1400"):
         pemda_sizes([province, *kabkota], 1000)
