@@ -123,7 +123,8 @@ def _instansi_outside_region(f: Frames, _: pd.Timestamp | None) -> pd.Series:
     inside = (code == region) | (code == region.str.slice(0, 2))
     # A malformed code is its format rule's to report, once.
     well_formed = code.str.fullmatch(r"[0-9]{2}|[0-9]{4}").fillna(False).astype(bool)
-    return well_formed & region.notna() & ~inside.fillna(False).astype(bool)
+    well_formed &= region.str.fullmatch(r"[0-9]{4}").fillna(False).astype(bool)
+    return well_formed & ~inside.fillna(False).astype(bool)
 
 
 E, P, T = Table.EMPLOYEES, Table.POSITIONS, Table.TRANSFERS
