@@ -48,6 +48,18 @@ Outcome = tuple[np.ndarray, dict[str, Any]]
 ParamCheck = Callable[[Any], str | None]  # returns what is wrong with a value, or None
 
 
+# The fields of a target the checks read, besides position_id (read by `same_position` only).
+# Posts alike in these are judged alike, which lets the batch job (batch/blocks.py) judge a
+# block of alike vacancies once. A check that reads another field must be listed here:
+# tests/code/test_eligibility.py changes every other field and expects the same verdicts.
+JUDGED_TARGET_FIELDS: tuple[str, ...] = (
+    "region_code",
+    "jabatan_type",
+    "min_golongan",
+    "min_education_level",
+)
+
+
 @dataclass(frozen=True)
 class PositionTarget:
     """The post a candidate would move into: an existing position or an inline (new) post."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from batch.cli import batch_score_command
 from features.inspect_cli import features_command
 from features.synth.cli import generate_command
 from features.validate_cli import validate_command
@@ -42,6 +43,7 @@ COMMANDS = (
     ("plan", plan_command),
     ("demo-keys", demo_keys_command),
     ("monitor", monitor_command),
+    ("batch-score", batch_score_command),  # issue 15
 )
 for name, command in COMMANDS:
     app.command(name)(command)

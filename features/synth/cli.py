@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
@@ -12,6 +13,9 @@ from rich.table import Table as RichTable
 
 from features.synth.generate import GenerationSummary
 from features.synth.presets import ALIASES, PRESETS
+
+if TYPE_CHECKING:
+    from features.synth.pemda_set import PemdaSetSummary
 
 REJECTED_MOVES = "rejected_moves.csv"
 
@@ -47,6 +51,13 @@ def generate_command(
         "the historical policy in the first continued year (e.g. a plan's accepted moves).",
         show_default=False,
     ),
+    kabkota: bool = typer.Option(
+        False,
+        "--kabkota",
+        help="Simulate the province's government AND each of its kab/kota governments as "
+        "pemda of their own, in one dataset (units.instansi_code); --preset may then list "
+        "several provinces, comma-separated (moves across provinces).",
+    ),
 ) -> None:
     """Generate a synthetic province: ten years of ASN careers with a known outcome model."""
     from features.synth import generate_province
@@ -67,13 +78,21 @@ def generate_command(
         console.print(f"[red]--end-date must be YYYY-MM-DD, got {end_date!r}[/red]")
         raise typer.Exit(2) from None
     try:
-        summary = generate_province(
-            preset, seed, employees, out, fmt=fmt, end_date=end, progress=True
-        )
+        if kabkota:
+            from features.synth.pemda_set import generate_pemda_set
+
+            provinces = [p.strip() for p in preset.split(",") if p.strip()]
+            made: GenerationSummary | PemdaSetSummary = generate_pemda_set(
+                provinces, seed, employees, out, fmt=fmt, end_date=end, progress=True
+            )
+        else:
+            made = generate_province(
+                preset, seed, employees, out, fmt=fmt, end_date=end, progress=True
+            )
     except ValueError as err:
         console.print(f"[red]{err}[/red]")
         raise typer.Exit(2) from None
-    _print_summary(summary, console)
+    _print_summary(made, console)
     if corrupt > 0:
         report = corrupt_dataset(out, out, corrupt, seed)
         counts = report["fault"].value_counts().sort_index()
@@ -84,7 +103,7 @@ def generate_command(
         )
 
 
-def _print_summary(summary: GenerationSummary, console: Console) -> None:
+def _print_summary(summary: GenerationSummary | PemdaSetSummary, console: Console) -> None:
     table = RichTable(title=f"{summary.source} -> {summary.out_dir} ({summary.fmt})")
     table.add_column("table")
     table.add_column("rows", justify="right")

@@ -276,7 +276,7 @@ def build_export(
     performance, skp = ex.performance()
     education, competencies, preferences = ex.education(), ex.competencies(), ex.preferences()
     tables = {
-        Table.UNITS: org.units,
+        Table.UNITS: org.units.assign(instansi_code=preset.instansi_code),
         Table.POSITIONS: org.positions,
         Table.EMPLOYEES: ex.employees(),
         Table.PERFORMANCE: performance,

@@ -1,9 +1,10 @@
 """The audit hash chain: tampering with rows directly in the database is detected; appends from
 many threads, two stores and a killed process leave a chain that verifies.
 
-SQLite always; PostgreSQL too when ``MUTASI_TEST_POSTGRES_URL`` names a scratch database (its
-audit tables are dropped before each test), e.g.
-``postgresql+psycopg://postgres@/audit_test?host=/tmp/pg&port=5432``.
+SQLite always, and PostgreSQL: the scratch server of the ``postgres_urls`` fixture
+(tests/conftest.py: ``MUTASI_TEST_POSTGRES_URL`` as ``.ci/run`` exports it, or a throw-away
+cluster of the session; under CI a missing server fails). Its audit tables are dropped before
+each test.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from serving.errors import AuditError
 ROOT = Path(__file__).resolve().parents[2]
 LINEAGE = Lineage("mutasi-fit", "3", "run123", "2025.1", "abc123def456")
 NIP = "198503122010011002"
-POSTGRES_URL = os.environ.get("MUTASI_TEST_POSTGRES_URL")
 
 
 def answer(request_id: str, rating: float = 4.2) -> AnswerRecord:
@@ -73,12 +73,11 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty audit database of each backend."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'audit.db'}"
-    if not POSTGRES_URL:
-        pytest.skip("set MUTASI_TEST_POSTGRES_URL to a scratch PostgreSQL database")
-    engine = create_engine(POSTGRES_URL)
+    postgres: str = request.getfixturevalue("postgres_urls")["audit"]
+    engine = create_engine(postgres)
     Base.metadata.drop_all(engine)
     engine.dispose()
-    return POSTGRES_URL
+    return postgres
 
 
 @pytest.fixture

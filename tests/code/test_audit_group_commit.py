@@ -1,7 +1,7 @@
 """Group commit of the audit log: concurrent answers share a commit, keep their order in the
 chain, and a bad record fails alone; several processes still write one chain.
 
-SQLite always; PostgreSQL too when ``MUTASI_TEST_POSTGRES_URL`` names a scratch database (the
+SQLite always, and PostgreSQL through the ``postgres_urls`` fixture (tests/conftest.py; the
 ``url`` fixture of test_audit_chain).
 """
 
@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, event, text
 
 from serving.audit import AuditStore
 from serving.audit.records import DecisionExistsError
+from serving.audit.tables import Base
 from serving.errors import AuditWriteError
 from tests.code.test_audit_chain import ROOT, answer, decision, url  # noqa: F401  (fixture)
 
@@ -217,13 +218,18 @@ def test_several_processes_write_one_chain(url: str) -> None:  # noqa: F811
     first.dispose()
 
 
-def test_the_writer_reconnects_when_the_database_dropped_its_connection(url: str) -> None:  # noqa: F811
-    if not url.startswith("postgresql"):
-        pytest.skip("a server that can drop connections: PostgreSQL")
-    audit = AuditStore(url)
+def test_the_writer_reconnects_when_the_database_dropped_its_connection(
+    postgres_urls: dict[str, str],
+) -> None:
+    """PostgreSQL only: a server that can drop connections (as a restart does)."""
+    pg_url = postgres_urls["audit"]
+    engine = create_engine(pg_url)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+    audit = AuditStore(pg_url)
     audit.create_schema()
     audit.record(answer("before"))
-    engine = create_engine(url)
+    engine = create_engine(pg_url)
     with engine.begin() as admin:  # what a server restart does to the writer's connection
         admin.execute(
             text(

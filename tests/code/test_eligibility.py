@@ -31,6 +31,7 @@ from features.eligibility import (
     rule_set_from_settings,
     rule_table_markdown,
 )
+from features.eligibility_checks import JUDGED_TARGET_FIELDS
 from mutasi.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,6 +242,29 @@ def test_judging_many_posts_needs_one_candidate() -> None:
     assert evaluate_targets(state({}), [], AS_OF, load_rule_set()).hits.shape == (0, 11)
 
 
+def test_rules_judge_a_post_only_by_the_fields_they_declare() -> None:
+    # The batch job judges posts alike in JUDGED_TARGET_FIELDS once; that is only right while
+    # no check reads anything else of the target (apart from position_id).
+    pool = state(
+        {}, PPPK, {"status": "cuti"}, {"discipline_level": "sedang"}, {"years_in_position": 1.0},
+        {"jabatan_type": "jpt_pratama", "years_in_position": 1.5}, {"age_years": 58.2},
+        {"golongan": "II/d", "golongan_rank": 7.0},
+        {"education_level": "D3", "education_rank": 5.0}, {"region_code": "7501"},
+        {"unit_id": "U-DINKES", "sector": "kesehatan"},
+        {"home_region_code": "7501"}, {"years_in_position": 6.0},
+    )  # fmt: skip
+    periods = freezes(("7571", "2025-01-01", "2025-12-31"))
+    rules = load_rule_set()
+    base = evaluate_eligibility(pool, TARGET, AS_OF, rules, periods)
+    assert base.hits.any(axis=0).sum() >= len(rules.rules) - 1  # nearly every rule is exercised
+    judged = {name: getattr(TARGET, name) for name in JUDGED_TARGET_FIELDS}
+    for sector in SECTORS:
+        for unit_id in ("U-DINKES", "U-SETDA", "U-OTHER"):
+            other = PositionTarget(unit_id=unit_id, sector=sector, position_id="P-NEW", **judged)
+            result = evaluate_eligibility(pool, other, AS_OF, rules, periods)
+            np.testing.assert_array_equal(result.hits, base.hits, err_msg=f"{unit_id} {sector}")
+
+
 def test_a_frozen_target_region_bars_everybody() -> None:
     periods = freezes(("7501", "2025-01-01", "2025-12-31"))
     result = evaluate_eligibility(
@@ -303,7 +327,7 @@ def test_every_candidate_comes_back_in_input_order() -> None:
     assert out["nip"].tolist() == frame["nip"].tolist()
     assert result.eligible.tolist() == [True, False, True, False]
     assert out["failed_rules"].tolist() == [(), ("status_not_active",), (), MIN_YEARS]
-    assert out.attrs["rule_set_version"] == result.rule_set_version == "2025.1"
+    assert out.attrs["rule_set_version"] == result.rule_set_version == "2025.2"
 
 
 def test_an_empty_candidate_frame_gives_an_empty_result() -> None:
@@ -350,7 +374,7 @@ def test_more_than_five_years_is_a_flag_not_a_bar() -> None:
 def test_overrides_change_parameters_and_the_cited_version() -> None:
     rules = load_rule_set(overrides={"min_years_in_position": 0.5})
     assert rules.params["min_years_in_position"] == 0.5
-    assert rules.version == "2025.1+min_years_in_position=0.5"
+    assert rules.version == "2025.2+min_years_in_position=0.5"
     merged = load_rule_set(overrides={"bup": {"pelaksana": 60}}).params["bup"]
     assert (merged["pelaksana"], merged["jpt_madya"], merged["default"]) == (60, 60, 58)
     assert failed({"years_in_position": 0.7}) == ("min_years_in_position",)
@@ -361,7 +385,7 @@ def test_settings_select_the_minimum_years() -> None:
     settings = Settings(min_years_in_position=0.5, _env_file=None)
     assert rule_set_from_settings(settings).params["min_years_in_position"] == 0.5
     default = Settings(_env_file=None)
-    assert rule_set_from_settings(default).version == "2025.1"
+    assert rule_set_from_settings(default).version == "2025.2"
 
 
 @pytest.mark.parametrize(
