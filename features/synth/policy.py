@@ -126,12 +126,15 @@ class TransferPolicy:
         region = org.pos_region[pop.pos[pool]]
         home = pop.home[pool]
         field = pop.field_[pool]
-        feeds = {t: np.isin(tier, feeders) for t, feeders in FEEDER_TIERS.items()}
+        # Each vacancy looks only at its feeder tiers' rows (in pool order, so argmax breaks
+        # ties as over the whole pool): judging the whole pool per vacancy made a
+        # 1,000,000-employee province quadratic.
+        feeds = {t: np.flatnonzero(np.isin(tier, feeders)) for t, feeders in FEEDER_TIERS.items()}
         n = 0
         for v in self.rng.permutation(vacant):
-            cand = feeds[int(org.pos_tier[v])] & ~moved[pool]
-            cand &= self._meets(pool, np.full(pool.size, v))
-            idx = np.flatnonzero(cand)
+            idx = feeds[int(org.pos_tier[v])]
+            idx = idx[~moved[pool[idx]]]
+            idx = idx[self._meets(pool[idx], np.full(idx.size, v))]
             if idx.size == 0:
                 continue
             score = (
