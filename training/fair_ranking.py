@@ -218,11 +218,20 @@ def constrained_groups(
 
 
 def fair_rerank(
-    scores: np.ndarray, codes: Mapping[str, np.ndarray], k: int, policy: FairRankPolicy
+    scores: np.ndarray,
+    codes: Mapping[str, np.ndarray],
+    k: int,
+    policy: FairRankPolicy,
+    order: np.ndarray | None = None,
 ) -> Reranked:
-    """The pool's order under ``policy`` (score order when it is ``none``)."""
+    """The pool's order under ``policy`` (score order when it is ``none``).
+
+    ``order`` is the score order to start from (default :func:`score_order`; serving passes its
+    own, which breaks ties by NIP); the best remaining member of a group is the first in it.
+    """
     scores = np.asarray(scores, dtype=np.float64)
-    by_score = score_order(scores)
+    by_score = score_order(scores) if order is None else np.asarray(order, dtype=np.int64)
+    position = ranks_of(by_score)
     n = len(scores)
     if not policy.active or n == 0 or k < 1:
         return Reranked(by_score, 0)
@@ -250,7 +259,7 @@ def fair_rerank(
             else:
                 unmet.add(groups[j].label)
         if candidates:
-            row = max(candidates, key=lambda r: (scores[r], -r))
+            row = min(candidates, key=lambda r: position[r])
         else:
             while taken[by_score[overall]]:
                 overall += 1
