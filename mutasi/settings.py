@@ -127,7 +127,7 @@ class Settings(BaseSettings):
         20, ge=1, le=500, description="Eligible non-chosen candidates sampled per training move."
     )
     fairness_rerank: Literal["none", "fair"] = Field(
-        "none",
+        "fair",
         description="Shortlist re-ranking the trained version is audited with and served with: "
         "'fair' = FA*IR's ranked group fairness test (training/fair_ranking.py).",
     )
@@ -138,11 +138,11 @@ class Settings(BaseSettings):
         description="FA*IR minimum proportion as a share of a group's pool share.",
     )
     fairness_rerank_alpha: float = Field(
-        0.1, gt=0.0, lt=1.0, description="FA*IR significance (family-wise over the k prefixes)."
+        0.7, gt=0.0, lt=1.0, description="FA*IR significance (family-wise over the k prefixes)."
     )
     fairness_rerank_attributes: list[str] = Field(
-        default_factory=lambda: ["gender", "age_band", "region_of_origin"],
-        description="Protected attributes whose groups FA*IR constrains.",
+        default_factory=lambda: ["gender", "age_band", "region_of_origin", "gender_x_age_band"],
+        description="Protected attributes (and intersections) whose groups FA*IR constrains.",
     )
     fairness_gate_margin: float = Field(
         0.05, ge=0.0, lt=1.0,

@@ -97,7 +97,7 @@ def train_command(
     from training.train import prepare, train_on
 
     settings = get_settings()
-    config = TrainConfig(seed=seed)
+    config = TrainConfig.from_settings(settings, seed=seed)
     try:
         with step_progress() as bars:
             prepared = prepare(data_dir, settings, bars)

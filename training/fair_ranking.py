@@ -14,8 +14,9 @@ shortlist position by position: the best remaining candidate, unless the group i
 The paper treats one protected group. Here every group of every constrained attribute with at
 least ``min_group_share`` of the pool is one (the merit system protects everyone from regard to
 sex, age or origin, not one side): group g gets ``p_g = target * share_g`` and its own table.
-At a position where some groups are short, the best remaining candidate who belongs to one of
-them is taken. When the tables of one attribute ask for more than the position can give, the
+At a position where some groups are short, the best remaining member of each short group is
+a candidate, and the one who belongs to the most short groups at once is taken (the better
+placed on a tie). When the tables of one attribute ask for more than the position can give, the
 shortfall is carried to the next positions; a group that has nobody left is reported as unmet.
 The package that implements the paper (fairsearchcore, last released in 2019) handles one binary
 group only, so the test is implemented here with scipy's binomial distribution.
@@ -107,6 +108,28 @@ class FairRankPolicy:
         return cls(**known)
 
 
+def base_attributes(attributes: Sequence[str]) -> list[str]:
+    """The single attributes an attribute list needs (``gender_x_age_band`` -> both parts)."""
+    return list(dict.fromkeys(part for a in attributes for part in a.split("_x_")))
+
+
+def with_intersections(
+    codes: Mapping[str, np.ndarray], attributes: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """``codes`` plus the labels of every intersection in ``attributes`` (``L / 30-39``;
+    unknown where either part is)."""
+    out = dict(codes)
+    for attribute in attributes:
+        names = attribute.split("_x_")
+        if len(names) < 2 or attribute in out:
+            continue
+        parts = [np.asarray(codes[n], dtype=object) for n in names]
+        known = np.logical_and.reduce([~pd.isna(p) for p in parts])
+        joined = np.array([" / ".join(str(v) for v in row) for row in zip(*parts)], dtype=object)
+        out[attribute] = np.where(known, joined, None)
+    return out
+
+
 def fail_probability(table: np.ndarray, p: float) -> float:
     """Probability that a Bernoulli(p) sequence of length ``len(table)`` has, at some prefix i,
     fewer than ``table[i-1]`` successes (exact, by dynamic programming over the count)."""
@@ -170,7 +193,8 @@ def minimum_table(k: int, p: float, alpha: float) -> np.ndarray:
 class Reranked:
     """A pool's order after re-ranking: ``order`` lists every row, best first (the top k by
     FA*IR, the rest by score); ``moved`` counts top-k rows that score order would not have put
-    there; ``unmet`` names groups whose minimum could not be met (nobody left)."""
+    there; ``unmet`` names groups short of their minimum at some position that the shortlist
+    never made up (nobody of them left, or other groups' minimums took the places)."""
 
     order: np.ndarray
     moved: int
@@ -231,12 +255,12 @@ def fair_rerank(
     """
     scores = np.asarray(scores, dtype=np.float64)
     by_score = score_order(scores) if order is None else np.asarray(order, dtype=np.int64)
-    position = ranks_of(by_score)
+    place = ranks_of(by_score)
     n = len(scores)
     if not policy.active or n == 0 or k < 1:
         return Reranked(by_score, 0)
     k = min(k, n)
-    groups = constrained_groups(codes, k, policy)
+    groups = constrained_groups(with_intersections(codes, policy.attributes), k, policy)
     if not groups:
         return Reranked(by_score, 0)
     # Rows of each group in score order; a cursor per group skips rows already taken.
@@ -259,7 +283,10 @@ def fair_rerank(
             else:
                 unmet.add(groups[j].label)
         if candidates:
-            row = min(candidates, key=lambda r: position[r])
+            # The head of some short group that belongs to the most short groups at once
+            # (several attributes are constrained together), the better placed on a tie.
+            owed = [groups[j].members for j in short]
+            row = min(candidates, key=lambda r: (-sum(bool(m[r]) for m in owed), place[r]))
         else:
             while taken[by_score[overall]]:
                 overall += 1
@@ -267,6 +294,7 @@ def fair_rerank(
         taken[row] = True
         chosen.append(row)
         counts += np.array([g.members[row] for g in groups], dtype=np.int64)
+    unmet |= {g.label for j, g in enumerate(groups) if counts[j] < g.table[k - 1]}
     top = np.asarray(chosen, dtype=np.int64)
     rest = by_score[~taken[by_score]]
     moved = int(np.setdiff1d(top, by_score[:k]).size)

@@ -21,7 +21,7 @@ import pandas as pd
 from training.bundle import FAIRNESS_REPORT, FAIRNESS_REVIEW
 from training.evaluate import Evaluation, RankingSetup, load_oracle
 from training.fair_ranking import FairRankPolicy
-from training.fairness import FairnessReport, fairness_report
+from training.fairness import ATTRIBUTES, FairnessReport, fairness_report
 from training.fairness_causes import find_causes
 from training.fairness_explain import explain_by_requirements
 from training.fairness_review import (
@@ -224,7 +224,9 @@ def shortlist_review(
     champion's ranks if given); no causes (those need the training data)."""
     ranks = served_ranks(pools, scores, K, policy)
     frame = shortlists(pools, scores, ranks)
-    report = fairness_report(frame, k=K, n_bootstrap=n_bootstrap, seed=seed)
+    # Pools built by oracle_eval carry every attribute; hand-made ones may carry fewer.
+    present = [a for a in ATTRIBUTES if a in frame.columns]
+    report = fairness_report(frame, k=K, attributes=present, n_bootstrap=n_bootstrap, seed=seed)
     explanation = explain_by_requirements(frame, report.groups, K, n_bootstrap, seed)
     selections = reference_selections(
         pools, scores, ranks, K,

@@ -219,6 +219,7 @@ def log_training_run(
                 tags=tags,
                 fairness=audit.report if audit is not None else None,
                 proxy=audit.proxy if audit is not None else None,
+                review=audit.review if audit is not None else None,
             )
         )
         with tempfile.TemporaryDirectory() as tmp:

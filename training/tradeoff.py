@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from training.evaluate import load_oracle, ranking_setup
-from training.fair_ranking import FAIR, FairRankPolicy
+from training.fair_ranking import DEFAULT_ATTRIBUTES, FAIR, FairRankPolicy
 from training.fairness_audit import shortlist_review
 from training.fairness_mitigation import served_gain
 from training.fairness_review import GateRule, served_ranks
@@ -31,6 +31,7 @@ from training.train import Prepared, model_parts
 from training.training_set import TimeSplit
 
 STATUS_QUO, ORACLE = "status quo", "oracle"
+FAIR_ATTRIBUTES = (*DEFAULT_ATTRIBUTES, "gender_x_age_band")
 Progress = Callable[[str], None]
 
 
@@ -43,12 +44,18 @@ class Method:
     policy: FairRankPolicy
 
 
-FAIR_POLICY = FairRankPolicy(method=FAIR)
+
+def _fair(alpha: float) -> FairRankPolicy:
+    return FairRankPolicy(method=FAIR, attributes=FAIR_ATTRIBUTES, alpha=alpha)
+
+
 METHODS: tuple[Method, ...] = (
     Method("unmitigated", False, FairRankPolicy()),
     Method("ipw", True, FairRankPolicy()),
-    Method("fa*ir", False, FAIR_POLICY),
-    Method("ipw + fa*ir", True, FAIR_POLICY),
+    Method("fa*ir a=0.1", False, _fair(0.1)),  # the level of the paper's experiments
+    Method("fa*ir a=0.5", False, _fair(0.5)),
+    Method("fa*ir a=0.7", False, _fair(0.7)),  # the default: per-prefix level ~0.5, the median
+    Method("ipw + fa*ir a=0.7", True, _fair(0.7)),
 )
 
 

@@ -17,7 +17,13 @@ import numpy as np
 
 from serving.schemas.rankings import FairnessApplied
 from serving.state import AsOfView, ServingState
-from training.fair_ranking import FairRankPolicy, Reranked, fair_rerank, ranks_of
+from training.fair_ranking import (
+    FairRankPolicy,
+    Reranked,
+    base_attributes,
+    fair_rerank,
+    ranks_of,
+)
 from training.oracle_eval import AUDIT_ATTRIBUTES
 
 
@@ -42,7 +48,7 @@ class FairSelection:
         order = np.lexsort((self.keys, -scores))
         codes = {
             a: self.view.state[AUDIT_ATTRIBUTES[a]].to_numpy(dtype=object)[self.rows]
-            for a in self.policy.attributes
+            for a in base_attributes(self.policy.attributes)
         }
         self.result = fair_rerank(scores, codes, self.k, self.policy, order=order)
         self.score_rank = ranks_of(order)
@@ -73,7 +79,7 @@ def selector(
     """A selection for ``score_top`` when the policy re-ranks; None for plain top-k."""
     if not policy.active:
         return None
-    for attribute in policy.attributes:
+    for attribute in base_attributes(policy.attributes):
         if attribute not in AUDIT_ATTRIBUTES:
             raise ValueError(f"fairness policy: unknown attribute {attribute!r}")
     return FairSelection(policy, view, rows, keys, k)

@@ -30,6 +30,7 @@ from serving.web.auth import (
 )
 from serving.web.documents import CARD_CSP, served_documents
 from serving.web.fairness_view import fairness_tables
+from training.model_card_fairness import review_context
 from serving.web.render import render, translator
 from serving.web.session import SessionCodec
 from serving.web.views import PAGE_SIZE, AnswerList, answer_view, parse_filters
@@ -231,7 +232,10 @@ def fairness(request: Request, principal: AuditorDep) -> HTMLResponse:
         return state
     docs = served_documents(state)
     tables = None if docs.fairness is None else fairness_tables(docs.fairness)
-    return render(request, "fairness.html", principal, state=state, docs=docs, tables=tables)
+    review = review_context(docs.review)
+    return render(
+        request, "fairness.html", principal, state=state, docs=docs, tables=tables, review=review
+    )
 
 
 @router.get("/chain", name="audit_chain")

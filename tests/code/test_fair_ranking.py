@@ -1,0 +1,135 @@
+"""FA*IR (Zehlike et al. 2017): the minimum tables, the multiple-test adjustment and the
+re-ranking's guarantee, on hand-made pools."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from training.fair_ranking import (
+    FairRankError,
+    FairRankPolicy,
+    adjusted_alpha,
+    fail_probability,
+    fair_rerank,
+    minimum_table,
+    pool_ranks,
+    ranks_of,
+    unadjusted_table,
+)
+
+FAIR = FairRankPolicy(method="fair", attributes=("gender",), target=1.0, alpha=0.1)
+
+
+def test_the_unadjusted_table_is_the_papers() -> None:
+    # Zehlike et al. 2017, the table for p = 0.5 and alpha = 0.1.
+    assert unadjusted_table(12, 0.5, 0.1).tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 4]
+
+
+def test_the_failure_probability_matches_a_simulation() -> None:
+    k, p = 20, 0.3
+    table = unadjusted_table(k, p, 0.1)
+    draws = np.random.default_rng(0).random((100_000, k)) < p
+    simulated = (draws.cumsum(axis=1) < table).any(axis=1).mean()
+    assert fail_probability(table, p) == pytest.approx(simulated, abs=0.005)
+
+
+@pytest.mark.parametrize(("k", "p"), [(10, 0.5), (20, 0.3), (50, 0.1)])
+def test_the_adjusted_level_keeps_the_family_wise_error_at_alpha(k: int, p: float) -> None:
+    level = adjusted_alpha(k, p, 0.1)
+    assert 0 < level <= 0.1
+    assert fail_probability(unadjusted_table(k, p, level), p) <= 0.1
+    # ...and it is the largest such level: a little more and the k tests fail too often.
+    looser = unadjusted_table(k, p, min(level * 1.05 + 1e-4, 0.1))
+    assert fail_probability(looser, p) > 0.1 or looser.tolist() == unadjusted_table(k, p, level).tolist()
+
+
+def test_tables_never_ask_more_than_the_prefix_and_grow_with_p() -> None:
+    for p in (0.1, 0.3, 0.5, 0.9):
+        table = minimum_table(30, p, 0.1)
+        assert (table <= np.arange(1, 31)).all()
+        assert (np.diff(table) >= 0).all()
+    assert (minimum_table(30, 0.6, 0.1) >= minimum_table(30, 0.3, 0.1)).all()
+
+
+def _pool(n: int = 40, seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Half women, every woman scored below every man: score order shortlists men only."""
+    rng = np.random.default_rng(seed)
+    gender = np.array(["L", "P"] * (n // 2), dtype=object)
+    scores = rng.normal(size=n) + 10.0 * (gender == "L")
+    return scores, {"gender": gender}
+
+
+def test_score_order_is_kept_without_a_policy() -> None:
+    scores, codes = _pool()
+    result = fair_rerank(scores, codes, 10, FairRankPolicy())
+    assert result.order.tolist() == np.argsort(-scores, kind="stable").tolist()
+    assert result.moved == 0
+
+
+def test_every_prefix_meets_its_minimum_and_the_rest_keeps_score_order() -> None:
+    scores, codes = _pool()
+    k = 10
+    result = fair_rerank(scores, codes, k, FAIR)
+    women = (codes["gender"][result.order[:k]] == "P").cumsum()
+    table = minimum_table(k, 0.5, 0.1)
+    assert (women >= table).all()
+    assert table[-1] >= 1 and result.moved == table[-1]  # each woman displaced one man
+    # Within each group the order is still by score, and below k it is plain score order.
+    for g in ("L", "P"):
+        mine = [r for r in result.order[:k] if codes["gender"][r] == g]
+        assert mine == sorted(mine, key=lambda r: -scores[r])
+    rest = result.order[k:]
+    assert list(rest) == sorted(rest, key=lambda r: -scores[r])
+
+
+def test_a_ranking_that_is_already_fair_is_not_changed() -> None:
+    rng = np.random.default_rng(1)
+    gender = np.array(["L", "P"] * 20, dtype=object)
+    scores = rng.normal(size=40)
+    result = fair_rerank(scores, {"gender": gender}, 10, FAIR)
+    by_score = np.argsort(-scores, kind="stable")
+    if ((gender[by_score[:10]] == "P").cumsum() >= minimum_table(10, 0.5, 0.1)).all():
+        assert result.moved == 0
+        assert result.order.tolist() == by_score.tolist()
+
+
+def test_small_groups_are_not_constrained_and_exhausted_groups_are_reported() -> None:
+    scores = np.arange(20, 0, -1, dtype=float)
+    gender = np.array(["L"] * 19 + ["P"], dtype=object)
+    policy = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.5, min_group_share=0.2)
+    assert fair_rerank(scores, {"gender": gender}, 10, policy).moved == 0  # P is 5%: too small
+    # A level near 1 asks P (3 of 12) for 6 of the 12 places: more than there are.
+    few = np.array(["L"] * 9 + ["P"] * 3, dtype=object)
+    strict = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.99)
+    assert minimum_table(12, 0.25, 0.99)[-1] > 3
+    result = fair_rerank(np.arange(12, 0, -1, dtype=float), {"gender": few}, 12, strict)
+    assert "gender=P" in result.unmet
+
+
+def test_unknown_values_belong_to_no_group() -> None:
+    scores, codes = _pool()
+    codes["gender"][:4] = None
+    result = fair_rerank(scores, codes, 10, FAIR)
+    assert len(set(result.order.tolist())) == len(scores)
+
+
+def test_ranks_and_pool_ranks_agree() -> None:
+    scores, codes = _pool()
+    order = fair_rerank(scores, codes, 10, FAIR).order
+    ranks = pool_ranks([scores], [codes], 10, FAIR)[0]
+    assert (ranks_of(order) == ranks).all()
+    assert sorted(ranks.tolist()) == list(range(1, len(scores) + 1))
+
+
+def test_policies_round_trip_and_bad_ones_are_named() -> None:
+    assert FairRankPolicy.from_dict(FAIR.to_dict()) == FAIR
+    assert FairRankPolicy.from_dict({}) == FairRankPolicy()
+    assert FAIR.name == "fa*ir(target=1, alpha=0.1: gender)"
+    with pytest.raises(FairRankError, match="alpha"):
+        FairRankPolicy(method="fair", alpha=0.0)
+    with pytest.raises(FairRankError, match="method"):
+        FairRankPolicy(method="quota")  # type: ignore[arg-type]
+    scores, _ = _pool()
+    with pytest.raises(FairRankError, match="lack the attribute 'gender'"):
+        fair_rerank(scores, {}, 10, FAIR)
