@@ -68,7 +68,9 @@ def markdown(name: str, rows: list[dict[str, Any]]) -> str:
     lines = [f"**{name}**", "", head, "|---|" + "---:|" * len(COLUMNS) + "---|"]
     for row in rows:
         cells = [_cell(row[c]) for c in COLUMNS]
-        lines.append(f"| {row['method']} | " + " | ".join(cells) + f" | {', '.join(row['blocked']) or '-'} |")
+        lines.append(
+            f"| {row['method']} | " + " | ".join(cells) + f" | {', '.join(row['blocked']) or '-'} |"
+        )
     return "\n".join(lines)
 
 
@@ -95,7 +97,9 @@ def main() -> None:
     args = parser.parse_args()
     console = Console()
     results: dict[str, Any] = {"machine": platform.machine(), "python": platform.python_version()}
-    results["load_before"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    results["load_before"] = subprocess.run(
+        ["uptime"], capture_output=True, text=True
+    ).stdout.strip()
     results["provinces"] = {}
     tables = []
     for spec in args.provinces:
@@ -114,14 +118,24 @@ def main() -> None:
         table = markdown(name, rows)
         tables.append(table)
         run_id = None if args.no_mlflow else _log(name, rows, table)
-        results["provinces"][name] = {"rows": rows, "seconds": round(seconds, 1), "mlflow_run": run_id}
+        results["provinces"][name] = {
+            "rows": rows,
+            "seconds": round(seconds, 1),
+            "mlflow_run": run_id,
+        }
         shown = Table(title=name)
         for column in ("method", *COLUMNS.values(), "blocked groups"):
-            shown.add_column(column, justify="left" if column in ("method", "blocked groups") else "right")
+            shown.add_column(
+                column, justify="left" if column in ("method", "blocked groups") else "right"
+            )
         for row in rows:
-            shown.add_row(row["method"], *(_cell(row[c]) for c in COLUMNS), ", ".join(row["blocked"]) or "-")
+            shown.add_row(
+                row["method"], *(_cell(row[c]) for c in COLUMNS), ", ".join(row["blocked"]) or "-"
+            )
         console.print(shown)
-    results["load_after"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    results["load_after"] = subprocess.run(
+        ["uptime"], capture_output=True, text=True
+    ).stdout.strip()
     results["loadavg"] = os.getloadavg()
     results["markdown"] = "\n\n".join(tables)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from features.contract import MAX_CELL_LENGTH
 
+# The protected attributes FA*IR may constrain, and their intersections (issue 13; the same names
+# as training/fairness_roles.py; kept here so that settings import nothing from training).
+FairRerankAttribute = Literal[
+    "gender", "age_band", "region_of_origin",
+    "gender_x_age_band", "gender_x_region_of_origin", "age_band_x_region_of_origin",
+]  # fmt: skip
+DEFAULT_RERANK_ATTRIBUTES: tuple[FairRerankAttribute, ...] = (
+    "gender", "age_band", "region_of_origin", "gender_x_age_band",
+)  # fmt: skip
+
 
 class Settings(BaseSettings):
     """Service and pipeline settings. Embedded defaults need no server: SQLite and local files."""
@@ -140,8 +150,9 @@ class Settings(BaseSettings):
     fairness_rerank_alpha: float = Field(
         0.7, gt=0.0, lt=1.0, description="FA*IR significance (family-wise over the k prefixes)."
     )
-    fairness_rerank_attributes: list[str] = Field(
-        default_factory=lambda: ["gender", "age_band", "region_of_origin", "gender_x_age_band"],
+    fairness_rerank_attributes: list[FairRerankAttribute] = Field(
+        default_factory=lambda: list(DEFAULT_RERANK_ATTRIBUTES),
+        min_length=1,
         description="Protected attributes (and intersections) whose groups FA*IR constrains.",
     )
     fairness_gate_margin: float = Field(

@@ -48,8 +48,10 @@ class GroupFloor:
             ("alpha", self.alpha, 0.0, 1.0),
             ("min_group_share", self.min_group_share, 0.0, 1.0),
         ):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                math.isfinite(value) and low <= value <= high
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (math.isfinite(value) and low <= value <= high)
             ):
                 raise PlanInputError(
                     f"policy.fairness.{name}: must be a number in [{low}, {high}], got {value!r}"
@@ -80,9 +82,7 @@ class FloorRow:
         return f"{self.attribute}={self.group}"
 
 
-def candidate_groups(
-    candidates: pd.DataFrame, floor: GroupFloor | None
-) -> dict[str, np.ndarray]:
+def candidate_groups(candidates: pd.DataFrame, floor: GroupFloor | None) -> dict[str, np.ndarray]:
     """Each floor attribute's label per candidate (None = unknown), checked to be present."""
     if floor is None:
         return {}

@@ -258,10 +258,15 @@ def group_shares(problem: PlanProblem, chosen: np.ndarray) -> pd.DataFrame:
 def _group_floor_binding(problem: PlanProblem, chosen: np.ndarray) -> BindingConstraint:
     shares = group_shares(problem, chosen)
     hit = shares.loc[shares["at_floor"], "group"] if len(shares) else pd.Series(dtype=object)
-    detail = ", ".join(
-        f"{g} {m} of {len(chosen)} moves" for g, m in zip(shares["group"], shares["moves"], strict=True)
-        if g in set(hit)
-    ) if len(hit) else ""
+    detail = (
+        ", ".join(
+            f"{g} {m} of {len(chosen)} moves"
+            for g, m in zip(shares["group"], shares["moves"], strict=True)
+            if g in set(hit)
+        )
+        if len(hit)
+        else ""
+    )
     return BindingConstraint(str(Family.GROUP_FLOOR), len(hit), f"groups at their floor: {detail}")
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
@@ -172,6 +173,10 @@ def promote_command(
     except (PromotionError, ValueError, KeyError, OSError, RuntimeError) as exc:
         raise _fail(str(exc)) from exc
     console.print(comparison_table(decision))
+    if decision.references:
+        console.print("Protected groups under four-fifths, against the references:")
+        for line in decision.references:
+            console.print(f"  - {escape(line)}")
 
 
 def card_command(

@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-FAIR, NONE = "fair", "none"
 Method = Literal["none", "fair"]
+FAIR: Method = "fair"
+NONE: Method = "none"
 DEFAULT_ATTRIBUTES: tuple[str, ...] = ("gender", "age_band", "region_of_origin")
 _BISECTION_STEPS = 40
 _P_GRID = 100  # p is rounded down to 1/100: tables are cached, and rounding down never tightens
@@ -125,8 +126,10 @@ def with_intersections(
             continue
         parts = [np.asarray(codes[n], dtype=object) for n in names]
         known = np.logical_and.reduce([~pd.isna(p) for p in parts])
-        joined = np.array([" / ".join(str(v) for v in row) for row in zip(*parts)], dtype=object)
-        out[attribute] = np.where(known, joined, None)
+        joined = np.array(
+            [" / ".join(str(v) for v in row) for row in zip(*parts, strict=True)], dtype=object
+        )
+        out[attribute] = np.where(known, joined, np.array(None, dtype=object))
     return out
 
 

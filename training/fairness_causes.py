@@ -179,13 +179,15 @@ def neutralise(
     features = pd.concat([p.features for p in pools], ignore_index=True)
     wanted = {g: suspects(g[0], shap, g[1], proxy) for g in groups}
     unique = list(dict.fromkeys(f for names in wanted.values() for f in names))
-    ratios = {None: _ratios(frame, vacancy, model.rank_score(features), table.k, groups)}
+    ratios: dict[str | None, list[float]] = {
+        None: _ratios(frame, vacancy, model.rank_score(features), table.k, groups)
+    }
     for feature in unique:
         if feature in model.feature_names:
             medians = features.groupby(vacancy)[feature].transform("median")
             flat = features.assign(**{feature: medians.to_numpy()})
             ratios[feature] = _ratios(frame, vacancy, model.rank_score(flat), table.k, groups)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, (attribute, group) in enumerate(groups):
         before = ratios[None][i]
         for feature in wanted[(attribute, group)]:
@@ -273,14 +275,16 @@ def selection_test(
         in_moves = _members(moves_attributes, attribute, group)
         in_pools = _members(pool_frame, attribute, group)
         pool_share = float(in_pools.mean()) if len(in_pools) else float("nan")
-        row = {
+        moves_share = float(in_moves.mean())
+        row: dict[str, Any] = {
             "attribute": attribute, "group": group, "pool_share": pool_share,
-            "moves_share": float(in_moves.mean()), "n_moves": int(in_moves.sum()),
+            "moves_share": moves_share, "n_moves": int(in_moves.sum()),
+            "representation": moves_share / pool_share if pool_share else float("nan"),
         }  # fmt: skip
-        row["representation"] = row["moves_share"] / pool_share if pool_share else float("nan")
         if weights is not None:
-            row["weighted_share"] = float((weights * in_moves).sum() / weights.sum())
-            row["weighted_representation"] = row["weighted_share"] / pool_share
+            weighted = float((weights * in_moves).sum() / weights.sum())
+            row["weighted_share"] = weighted
+            row["weighted_representation"] = weighted / pool_share
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -101,14 +101,21 @@ def cause_lines(review: Review) -> list[str]:
     if not causes.labels.empty:
         seniority = causes.labels.loc[causes.labels["group"] == "all"]
         for r in seniority.itertuples():
-            lines.append(f"seniority-driven labels: {r.measure} = {r.value:+.3f} (p = {r.p_value:.2f})")
+            lines.append(
+                f"seniority-driven labels: {r.measure} = {r.value:+.3f} (p = {r.p_value:.2f})"
+            )
     if not causes.selection.empty:
         for r in causes.selection.itertuples():
             weighted = getattr(r, "weighted_representation", None)
-            extra = f", weighted {weighted:.2f}" if weighted is not None and np.isfinite(weighted) else ""
+            extra = (
+                f", weighted {weighted:.2f}"
+                if weighted is not None and np.isfinite(weighted)
+                else ""
+            )
             lines.append(
                 f"selection by the historical policy: {r.attribute}={r.group} is "
                 f"{r.representation:.2f}x its pool share among the training moves{extra}"
             )
-    return lines[:MAX_CAUSE_LINES] + ([f"... ({len(lines) - MAX_CAUSE_LINES} more)"] if len(lines) > MAX_CAUSE_LINES else [])
-
+    return lines[:MAX_CAUSE_LINES] + (
+        [f"... ({len(lines) - MAX_CAUSE_LINES} more)"] if len(lines) > MAX_CAUSE_LINES else []
+    )

@@ -130,6 +130,8 @@ class Decision:
     record_run_id: str | None = None
     force_reason: str | None = None  # as given, when forced
     overridden: list[str] = field(default_factory=list)  # gates that failed but were forced
+    # Each protected four-fifths flag against the references, and which of them it exceeds.
+    references: list[str] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -146,9 +148,10 @@ def decide(
     results = [gate(ctx) for gate in gates]
     passed = all(r.passed for r in results)
     failed = "; ".join(f"{r.gate}: {r.reason}" for r in results if not r.passed)
+    lines = ctx.review.flag_lines(ctx.rule) if ctx.review is not None else []
     if passed:
         why = "; ".join(f"{r.gate}: {r.reason}" for r in results)
-        return Decision(True, False, why, ctx.comparison, results)
+        return Decision(True, False, why, ctx.comparison, results, references=lines)
     if force:
         return Decision(
             True,
@@ -158,8 +161,9 @@ def decide(
             results,
             force_reason=reason,
             overridden=[r.gate for r in results if not r.passed],
+            references=lines,
         )
-    return Decision(False, False, failed, ctx.comparison, results)
+    return Decision(False, False, failed, ctx.comparison, results, references=lines)
 
 
 def _metrics(evaluation: Evaluation) -> dict[str, float]:
@@ -256,6 +260,7 @@ def record(decision: Decision, settings: Settings) -> str:
                     "overridden_gates": decision.overridden,
                 },
                 "gates": [asdict(g) for g in decision.gates],
+                "references": decision.references,
                 "comparison": asdict(cmp),
             },
             "decision.json",

@@ -108,11 +108,11 @@ def _sample_controls(
     keys = list(zip(moves["position_id"].astype(str), pd.to_datetime(moves["as_of"]), strict=True))
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
     movers: dict[int, set[str]] = {}
-    for code, nip in zip(codes, moves["nip"].astype(str), strict=True):
-        movers.setdefault(int(code), set()).add(nip)
+    for move_code, nip in zip(codes, moves["nip"].astype(str), strict=True):
+        movers.setdefault(int(move_code), set()).add(nip)
     by_date: dict[pd.Timestamp, list[int]] = {}
-    for code, (_, as_of) in enumerate(uniques):
-        by_date.setdefault(as_of, []).append(code)
+    for number, (_, as_of) in enumerate(uniques):
+        by_date.setdefault(as_of, []).append(number)
     parts: list[pd.DataFrame] = []
     part_codes: list[np.ndarray] = []
     pool_size = np.zeros(len(uniques), dtype=np.int64)
@@ -121,7 +121,7 @@ def _sample_controls(
         snapshot = inputs.builder.snapshot(as_of)
         all_nips = snapshot.state["nip"].to_numpy(dtype=object).astype(str)
         for code in group:
-            position = uniques[code][0]
+            position = str(uniques[code][0])
             keep = eligible_rows(
                 snapshot, inputs.dataset, Vacancy(position, as_of), inputs.rule_set
             )

@@ -28,7 +28,7 @@ from training.model import FitModel
 from training.oracle_eval import K, evaluate_rankings
 from training.propensity import PropensityConfig, propensity_weights
 from training.train import Prepared, model_parts
-from training.training_set import TimeSplit
+from training.training_set import SplitName, TimeSplit
 
 STATUS_QUO, ORACLE = "status quo", "oracle"
 FAIR_ATTRIBUTES = (*DEFAULT_ATTRIBUTES, "gender_x_age_band")
@@ -42,7 +42,6 @@ class Method:
     name: str
     weighted: bool
     policy: FairRankPolicy
-
 
 
 def _fair(alpha: float) -> FairRankPolicy:
@@ -116,12 +115,17 @@ def tradeoff(
                 "rmse": rmse(test.y, model.predict(test.features)),
                 **_min_ratios(review.references.groups, "model"),
                 "blocking": len(blocking),
-                "blocked": [f"{a}={g}" for a, g in zip(blocking["attribute"], blocking["group"], strict=True)],
+                "blocked": [
+                    f"{a}={g}"
+                    for a, g in zip(blocking["attribute"], blocking["group"], strict=True)
+                ],
             }
         )
         last = review
     assert last is not None
     oracle = load_oracle(inputs.data_dir)
+    if oracle is None:
+        raise ValueError(f"{inputs.data_dir}: the trade-off needs generated data (an oracle)")
     truth = oracle.truth(
         test.moves["nip"].astype(str).to_numpy(), test.moves["position_id"].astype(str).to_numpy(),
         test.moves["as_of"].to_numpy(),
@@ -132,7 +136,9 @@ def tradeoff(
     return rows
 
 
-def _fit(parts: Mapping[str, Any], catalogue: Any, config: TrainConfig, weights: np.ndarray | None) -> FitModel:
+def _fit(
+    parts: Mapping[SplitName, Any], catalogue: Any, config: TrainConfig, weights: np.ndarray | None
+) -> FitModel:
     args = (parts["train"].features, parts["train"].y, parts["valid"].features, parts["valid"].y)
     model = FitModel(catalogue.names, catalogue.monotone_constraints(), config.params, config.seed)
     return model.fit(*args, sample_weight=weights)
@@ -147,7 +153,9 @@ def _min_ratios(groups: Any, source: str) -> dict[str, float]:
     return out
 
 
-def _reference_row(name: str, groups: Any, source: str, gain: float, error: float) -> dict[str, Any]:
+def _reference_row(
+    name: str, groups: Any, source: str, gain: float, error: float
+) -> dict[str, Any]:
     return {
         "method": name, "policy": "-", "training": "-", "oracle_gain": gain, "rmse": error,
         **_min_ratios(groups, source), "blocking": None, "blocked": [],

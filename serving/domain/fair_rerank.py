@@ -83,4 +83,3 @@ def selector(
         if attribute not in AUDIT_ATTRIBUTES:
             raise ValueError(f"fairness policy: unknown attribute {attribute!r}")
     return FairSelection(policy, view, rows, keys, k)
-

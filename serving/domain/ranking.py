@@ -239,9 +239,9 @@ def rank_position(
         state, features, nips, options.k, options.n_explained, settings.n_reasons, select=fair
     )
     ranked = [_candidate(state, view, target, r, int(eligible_rows[r.row])) for r in scored.rows]
+    score_rank = fair.score_rank if fair is not None else None
     for candidate, r in zip(ranked, scored.rows, strict=True):
-        moved = fair is not None and fair.score_rank is not None
-        candidate.score_rank = int(fair.score_rank[r.row]) if moved else r.rank  # type: ignore[union-attr]
+        candidate.score_rank = int(score_rank[r.row]) if score_rank is not None else r.rank
     n_ineligible = int((~result.eligible).sum())
     response = RankingResponse(
         request_id=request_id,

@@ -51,13 +51,17 @@ class PlanPin(BaseModel):
     position_id: PositionId
 
 
+FloorAttribute = Literal["gender", "age_band", "region_of_origin"]
+FLOOR_DEFAULT: tuple[FloorAttribute, ...] = ("gender", "age_band", "region_of_origin")
+
+
 class PlanFairnessRequest(BaseModel):
     """A floor on each protected group's share of the plan's moves (FA*IR's family, issue 13)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    attributes: list[Literal["gender", "age_band", "region_of_origin"]] = Field(
-        default_factory=lambda: ["gender", "age_band", "region_of_origin"],
+    attributes: list[FloorAttribute] = Field(
+        default_factory=lambda: list(FLOOR_DEFAULT),
         min_length=1,
         description="Protected attributes whose groups get a floor.",
     )

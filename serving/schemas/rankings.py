@@ -150,7 +150,8 @@ class FairnessApplied(BaseModel):
     target: float | None = Field(description="Minimum proportion as a share of the pool share.")
     alpha: float | None = Field(description="Significance of FA*IR's ranked group fairness test.")
     moved_up: int = Field(
-        description="Returned candidates the predicted rating alone would not have put in the top k."
+        description="Returned candidates the predicted rating alone would not have put in the "
+        "top k."
     )
     unmet_groups: list[str] = Field(
         description="Groups whose minimum could not be met (nobody of them left in the pool)."

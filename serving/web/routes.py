@@ -30,10 +30,10 @@ from serving.web.auth import (
 )
 from serving.web.documents import CARD_CSP, served_documents
 from serving.web.fairness_view import fairness_tables
-from training.model_card_fairness import review_context
 from serving.web.render import render, translator
 from serving.web.session import SessionCodec
 from serving.web.views import PAGE_SIZE, AnswerList, answer_view, parse_filters
+from training.model_card_fairness import review_context
 
 router = APIRouter(prefix="/audit", include_in_schema=False)
 RequestId = Annotated[str, Path(min_length=1, max_length=64)]

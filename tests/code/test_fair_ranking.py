@@ -41,7 +41,10 @@ def test_the_adjusted_level_keeps_the_family_wise_error_at_alpha(k: int, p: floa
     assert fail_probability(unadjusted_table(k, p, level), p) <= 0.1
     # ...and it is the largest such level: a little more and the k tests fail too often.
     looser = unadjusted_table(k, p, min(level * 1.05 + 1e-4, 0.1))
-    assert fail_probability(looser, p) > 0.1 or looser.tolist() == unadjusted_table(k, p, level).tolist()
+    assert (
+        fail_probability(looser, p) > 0.1
+        or looser.tolist() == unadjusted_table(k, p, level).tolist()
+    )
 
 
 def test_tables_never_ask_more_than_the_prefix_and_grow_with_p() -> None:
@@ -74,7 +77,8 @@ def test_every_prefix_meets_its_minimum_and_the_rest_keeps_score_order() -> None
     women = (codes["gender"][result.order[:k]] == "P").cumsum()
     table = minimum_table(k, 0.5, 0.1)
     assert (women >= table).all()
-    assert table[-1] >= 1 and result.moved == table[-1]  # each woman displaced one man
+    assert table[-1] >= 1
+    assert result.moved == table[-1]
     # Within each group the order is still by score, and below k it is plain score order.
     for g in ("L", "P"):
         mine = [r for r in result.order[:k] if codes["gender"][r] == g]

@@ -50,7 +50,8 @@ def test_without_a_floor_the_plan_takes_only_the_higher_scored_group() -> None:
     problem = _case().problem(PlanPolicy(min_unit_share=0.0))
     result = solve_plan(problem)
     movers = set(problem.nips[problem.pair_candidate[result.chosen]])
-    assert len(movers) == 6 and all(n.startswith("M") for n in movers)
+    assert len(movers) == 6
+    assert all(n.startswith("M") for n in movers)
 
 
 def test_the_floor_gives_the_group_its_binomial_minimum_and_binds() -> None:
@@ -110,9 +111,9 @@ def test_a_floor_that_pinned_moves_break_is_named() -> None:
 def test_missing_group_columns_and_bad_settings_are_named() -> None:
     case = _case()
     bare = Frames(case.vacancies, case.candidates.drop(columns="gender"), case.pairs, case.units)
-    with pytest.raises(PlanInputError, match="candidates: policy.fairness needs the column"):
+    with pytest.raises(PlanInputError, match=r"candidates: policy\.fairness needs the column"):
         bare.problem(PlanPolicy(fairness=FLOOR))
-    with pytest.raises(PlanInputError, match="policy.fairness.alpha"):
+    with pytest.raises(PlanInputError, match=r"policy\.fairness\.alpha"):
         GroupFloor(alpha=1.5)
     assert PlanPolicy(fairness=FLOOR).as_dict()["fairness"]["attributes"] == ["gender"]
 

@@ -23,6 +23,7 @@ import pytest
 from rich.console import Console
 
 from mutasi.settings import Settings, get_settings
+from tests.model.fairness_cases import synthetic_pools
 from training import tracking
 from training.bundle import load_bundle
 from training.fair_ranking import FairRankPolicy
@@ -39,7 +40,6 @@ from training.promote import (
     promote,
 )
 from training.train import TrainResult
-from tests.model.fairness_cases import synthetic_pools
 
 RULE = GateRule()
 
@@ -48,7 +48,9 @@ def _scores(boost: float, seed: int = 0) -> tuple[list[np.ndarray], Any, Any]:
     pools, transfers = synthetic_pools(penalty=0.0, seed=seed)
     rng = np.random.default_rng(seed + 1)
     scores = [
-        p.truth + rng.normal(0, 0.1, p.nips.size) - boost * (p.attributes["gender"] == "P").to_numpy()
+        p.truth
+        + rng.normal(0, 0.1, p.nips.size)
+        - boost * (p.attributes["gender"] == "P").to_numpy()
         for p in pools
     ]
     return scores, pools, transfers
@@ -73,7 +75,8 @@ def _review(boost: float, champion_boost: float | None = None, history_penalty: 
 @pytest.fixture(scope="module")
 def biased() -> Review:
     review = _review(boost=0.6)
-    assert ("gender", "P") in set(zip(*review.blocking(RULE)[["attribute", "group"]].T.values))
+    blocking = review.blocking(RULE)
+    assert ("gender", "P") in set(zip(blocking["attribute"], blocking["group"], strict=True))
     return review
 
 
@@ -121,7 +124,8 @@ def test_a_group_pushed_down_beyond_practice_and_truth_is_refused_and_listed(
     assert "confidently worse than today's practice" in reason
     assert "beyond what the truth explains" in reason
     assert "gender=P selection impact ratio: this model" in reason
-    assert "the truth" in reason and "mitigation in force: training: none; ranking: none" in reason
+    assert "the truth" in reason
+    assert "mitigation in force: training: none; ranking: none" in reason
 
 
 def test_promote_table_shows_the_blocking_groups(biased: Review) -> None:
@@ -150,7 +154,8 @@ def test_a_disparity_todays_practice_shares_passes_unless_the_champion_did_bette
     assert not result.passed
     assert "today's practice and champion v1" in result.reason
     row = with_champion.verdicts(RULE).set_index(["attribute", "group"]).loc[("gender", "P")]
-    assert row["worse_champion"] and not row["worse_status_quo"]
+    assert row["worse_champion"]
+    assert not row["worse_status_quo"]
 
 
 def test_a_challenger_without_review_or_reference_cannot_be_audited(fair: Review) -> None:
@@ -158,7 +163,8 @@ def test_a_challenger_without_review_or_reference_cannot_be_audited(fair: Review
     assert "no fairness review" in fairness_gate(_ctx(None)).reason
     alone = _review(boost=0.0, transfers=False)
     result = fairness_gate(_ctx(alone))
-    assert not result.passed and "no reference to compare with" in result.reason
+    assert not result.passed
+    assert "no reference to compare with" in result.reason
 
 
 def test_the_margin_and_level_are_the_gates_settings() -> None:

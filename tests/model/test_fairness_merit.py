@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.model.fairness_cases import POOL, synthetic_pools
 from training.fair_ranking import FairRankPolicy
 from training.fairness_audit import shortlist_review
 from training.fairness_causes import neutralise, shap_by_group
@@ -26,7 +27,6 @@ from training.fairness_review import GateRule, Review
 from training.model import FitModel, LgbParams
 from training.oracle_eval import CandidatePool
 from training.promote import DEFAULT_GATES, Comparison, PromotionContext, decide
-from tests.model.fairness_cases import POOL, synthetic_pools
 
 RULE = GateRule(margin=0.05, level=0.05)
 MITIGATION = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.7)
@@ -75,7 +75,9 @@ def test_a_truly_less_qualified_group_is_flagged_but_not_beyond_the_truth(
     assert not less_qualified.verdicts(RULE).query("role == 'protected'")["worse_oracle"].any()
     assert less_qualified.blocking(RULE).empty
     line = next(li for li in less_qualified.flag_lines(RULE) if li.startswith("gender=P"))
-    assert "the truth" in line and "today's practice" in line and "blocks" not in line
+    assert "the truth" in line
+    assert "today's practice" in line
+    assert "blocks" not in line
 
 
 def test_the_gate_passes_the_honest_model(less_qualified: Review) -> None:
@@ -105,7 +107,9 @@ def test_a_planted_proxy_raises_a_flag_beyond_the_truth_and_the_gate_refuses(
     model, pools, transfers = planted
     review = _review(pools, transfers, [model.rank_score(p.features) for p in pools])
     women = _verdict(review)
-    assert women["flag"] and women["worse_oracle"] and women["worse_status_quo"]
+    assert women["flag"]
+    assert women["worse_oracle"]
+    assert women["worse_status_quo"]
     assert women["blocked"]
     promoted, reason = _gate(review)
     assert not promoted
@@ -133,7 +137,8 @@ def test_fair_re_ranking_removes_the_flag_and_the_gate_then_passes(
     scores = [model.rank_score(p.features) for p in pools]
     review = _review(pools, transfers, scores, MITIGATION)
     women = _verdict(review)
-    assert not women["blocked"] and not women["worse_oracle"]
+    assert not women["blocked"]
+    assert not women["worse_oracle"]
     assert women["ratio"] >= 0.8
     assert "unmitigated" in review.references.sources  # the score order stays on record
     row = review.references.row("gender", "P")
