@@ -26,7 +26,8 @@ console = Console()
 
 # Short metric names: with metrics as rows and models as columns the table fits 80 columns.
 METRIC_LABELS: dict[str, str] = {
-    "ndcg_at_10_oracle_gain": "oracle gain", "ndcg_at_10": "NDCG@10",
+    "ndcg_at_10_oracle_gain": "oracle gain", "served_ndcg_at_10_oracle_gain": "served gain",
+    "ndcg_at_10": "NDCG@10",
     "precision_at_10": "precision@10", "rmse": "RMSE", "mae": "MAE", "spearman": "Spearman",
     "auc_good": "AUC baik+", "ece": "ECE", "coverage_80": "coverage 80%", "width_80": "width 80%",
 }  # fmt: skip
