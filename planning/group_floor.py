@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
+from features.codes import labelled_groups
 from planning.errors import PlanInputError
 
 DEFAULT_ATTRIBUTES: tuple[str, ...] = ("gender", "age_band", "region_of_origin")
@@ -110,16 +111,9 @@ def floor_rows(
     for attribute in floor.attributes:
         labels = groups[attribute]
         known = eligible & np.array([v is not None for v in labels], dtype=bool)
-        if n == 0:
-            continue
-        values, counts = np.unique(labels[known].astype(str), return_counts=True)
-        for value, count in zip(values, counts, strict=True):
-            share = count / n
-            if share < floor.min_group_share:
-                continue
+        for value, share, members in labelled_groups(labels, known, n, floor.min_group_share):
             p = min(1.0, floor.target * share)
             minimum = int(binom.ppf(floor.alpha, seats, p))
-            members = known & (labels.astype(str) == value)
             rows.append(
                 FloorRow(attribute, str(value), members, share, p, p * seats - minimum, minimum)
             )

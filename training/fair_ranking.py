@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
+from features.codes import labelled_groups
+
 Method = Literal["none", "fair"]
 FAIR: Method = "fair"
 NONE: Method = "none"
@@ -230,16 +232,9 @@ def constrained_groups(
         labels = np.asarray(codes[attribute], dtype=object)
         known = ~pd.isna(labels)
         n = len(labels)
-        if n == 0:
-            continue
-        values, counts = np.unique(labels[known].astype(str), return_counts=True)
-        for value, count in zip(values, counts, strict=True):
-            share = count / n
-            if share < policy.min_group_share:
-                continue
+        for value, share, members in labelled_groups(labels, known, n, policy.min_group_share):
             table = minimum_table(min(k, n), policy.target * share, policy.alpha)
             if table.any():
-                members = known & (labels.astype(str) == value)
                 groups.append(_Group(f"{attribute}={value}", members, table))
     return groups
 
