@@ -235,6 +235,7 @@ def shortlist_review(
     review = build_review(
         pools, selections, explanation, policy,
         k=K, n_bootstrap=n_bootstrap, seed=seed, training_mitigation=training_mitigation,
+        frame=frame,
     )  # fmt: skip
     return report, review
 

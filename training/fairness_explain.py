@@ -31,6 +31,7 @@ from training.fairness_roles import role_of
 
 FOUR_FIFTHS = 0.8
 FIELD, SHORTFALL = "field_position_fit", "competency_shortfall_sum"
+REQUIREMENT_FEATURES: tuple[str, ...] = (FIELD, SHORTFALL)
 STRATUM = "stated_requirements"
 COMPETENCE = "competence"
 COMPETENCE_GROUPS: tuple[str, ...] = ("meets", "below", "not assessed")
@@ -50,9 +51,12 @@ def competence(features: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.Categorical(label, categories=COMPETENCE_GROUPS))
 
 
-def requirement_columns(features: pd.DataFrame) -> pd.DataFrame:
-    """The pair's ``competence`` and its requirement stratum (field listed x competence)."""
+def requirement_columns(features: pd.DataFrame, assessed: np.ndarray | None = None) -> pd.DataFrame:
+    """The pair's ``competence`` and its requirement stratum (field listed x competence);
+    ``assessed`` False marks rows whose features carry no competency shortfall at all."""
     comp = competence(features)
+    if assessed is not None:
+        comp = comp.where(np.asarray(assessed, dtype=bool))
     if FIELD in features.columns:
         fit = pd.to_numeric(features[FIELD], errors="coerce").to_numpy(dtype=np.float64)
         field = np.where(np.isnan(fit), "field ?", np.where(fit >= 1.0, "field listed", "other"))

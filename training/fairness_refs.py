@@ -207,12 +207,18 @@ def reference_table(
     min_group_share: float = 0.02,
     n_bootstrap: int = 500,
     seed: int = 0,
+    frame: pd.DataFrame | None = None,
 ) -> ReferenceTable:
-    """The model's (``selections["model"]``) and each reference's ratios on the same pools."""
+    """The model's (``selections["model"]``) and each reference's ratios on the same pools.
+
+    ``frame`` is the pools' shortlists frame if the caller has it (only its attribute columns
+    are read); it is built otherwise.
+    """
     if MODEL not in selections:
         raise ValueError("reference table: the model's selection is missing")
     sources = (MODEL, *(r for r in REFERENCES if r in selections))
-    frame = shortlists(pools, [np.zeros(p.nips.size) for p in pools])
+    if frame is None:
+        frame = shortlists(pools, [np.zeros(p.nips.size) for p in pools])
     vacancy = np.repeat(np.arange(len(pools)), [p.nips.size for p in pools])
     weights = fs.vacancy_weights(len(pools), n_bootstrap, seed)
     selected = {

@@ -209,7 +209,9 @@ def build_review(
     seed: int,
     training_mitigation: str = "none",
     causes: Causes | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> Review:
-    """The review from its parts (the reference table is computed here)."""
-    table = reference_table(pools, selections, k=k, n_bootstrap=n_bootstrap, seed=seed)
+    """The review from its parts (the reference table is computed here; ``frame``: the pools'
+    shortlists frame, if already built)."""
+    table = reference_table(pools, selections, k=k, n_bootstrap=n_bootstrap, seed=seed, frame=frame)
     return Review(table, explanation, policy, training_mitigation, causes)

@@ -16,8 +16,6 @@ from training.fairness_refs import LABELS
 from training.fairness_review import GateRule, Review
 from training.fairness_roles import LEGAL_BASIS
 
-MAX_CAUSE_LINES = 12
-
 
 def _ratio(row: pd.Series, source: str) -> str:
     value, lo, hi = (row.get(f"{source}_{end}") for end in ("ratio", "lo", "hi"))
@@ -79,7 +77,8 @@ def review_context(review: Review | None, rule: GateRule | None = None) -> dict[
 
 
 def cause_lines(review: Review) -> list[str]:
-    """Readable lines of the causes: SHAP gaps, neutralised suspects, label and selection tests."""
+    """Readable lines of the causes, one per group and analysis: SHAP gaps, neutralised
+    suspects, then the label and selection tests (every suspect named in docs/model.md)."""
     causes = review.causes
     if causes is None:
         return []
@@ -93,17 +92,24 @@ def cause_lines(review: Review) -> list[str]:
                 f"{top} (mean SHAP)"
             )
     if not causes.neutralised.empty:
-        for r in causes.neutralised.itertuples():
-            lines.append(
-                f"{r.attribute}={r.group}: neutralising {r.feature} moves the ratio "
-                f"{r.ratio_before:.2f} -> {r.ratio_after:.2f}"
+        for (attribute, group), rows in causes.neutralised.groupby(
+            ["attribute", "group"], sort=False
+        ):
+            moves = ", ".join(
+                f"{r.feature} {r.ratio_before:.2f} -> {r.ratio_after:.2f}"
+                for r in rows.itertuples()
             )
+            lines.append(f"{attribute}={group}: selection impact ratio when neutralising {moves}")
     if not causes.labels.empty:
-        seniority = causes.labels.loc[causes.labels["group"] == "all"]
-        for r in seniority.itertuples():
+        labels = causes.labels
+        for r in labels.loc[labels["group"] == "all"].itertuples():
             lines.append(
-                f"seniority-driven labels: {r.measure} = {r.value:+.3f} (p = {r.p_value:.2f})"
+                f"seniority-driven labels: {r.measure} = {r.value:+.3f} (p = {r.p_value:.2g})"
             )
+        bands = labels.loc[labels["group"] != "all"]
+        if not bands.empty:
+            by_band = ", ".join(f"{r.group} {r.value:+.3f}" for r in bands.itertuples())
+            lines.append(f"seniority-driven labels: mean(label - truth) by age band: {by_band}")
     if not causes.selection.empty:
         for r in causes.selection.itertuples():
             weighted = getattr(r, "weighted_representation", None)
@@ -116,6 +122,4 @@ def cause_lines(review: Review) -> list[str]:
                 f"selection by the historical policy: {r.attribute}={r.group} is "
                 f"{r.representation:.2f}x its pool share among the training moves{extra}"
             )
-    return lines[:MAX_CAUSE_LINES] + (
-        [f"... ({len(lines) - MAX_CAUSE_LINES} more)"] if len(lines) > MAX_CAUSE_LINES else []
-    )
+    return lines

@@ -8,7 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from training.fairness_explain import requirement_columns
+from training.fairness_explain import (
+    REQUIREMENT_FEATURES,
+    SHORTFALL,
+    requirement_columns,
+)
 from training.oracle_eval import CandidatePool
 
 
@@ -37,7 +41,7 @@ def shortlists(
     """
     if len(pools) != len(scores) or (ranks is not None and len(ranks) != len(pools)):
         raise AuditInputError(f"{len(scores)} score arrays for {len(pools)} pools")
-    parts = []
+    keys, attributes, features = [], [], []
     for i, (pool, score) in enumerate(zip(pools, scores, strict=True)):
         vacancy = f"{pool.vacancy.position_id}@{pool.vacancy.as_of.date()}"
         if pool.attributes is None or len(pool.attributes) != pool.nips.size:
@@ -47,13 +51,25 @@ def shortlists(
                 f"pool {vacancy}: {len(score)} scores for {pool.nips.size} candidates"
             )
         rank = vacancy_ranks(score) if ranks is None else np.asarray(ranks[i], dtype=np.int64)
-        keys = pd.DataFrame({"vacancy_id": vacancy, "nip": pool.nips, "score": score, "rank": rank})
-        requirements = requirement_columns(pool.features.reset_index(drop=True))
-        parts.append(
-            pd.concat([keys, pool.attributes.reset_index(drop=True), requirements], axis=1)
+        keys.append(
+            pd.DataFrame({"vacancy_id": vacancy, "nip": pool.nips, "score": score, "rank": rank})
         )
-    if not parts:
+        attributes.append(pool.attributes.reset_index(drop=True))
+        part = pool.features.reindex(columns=list(REQUIREMENT_FEATURES)).reset_index(drop=True)
+        features.append(part.assign(_assessed=SHORTFALL in pool.features.columns))
+    if not keys:
         raise AuditInputError("no pools: nothing to audit")
     # Every pool's attributes share the contract's dtypes, so categories (and the age bands'
-    # declared order) survive the concatenation.
-    return pd.concat(parts, ignore_index=True)
+    # declared order) survive the concatenation. The requirement columns are computed once,
+    # over all pools (a pool whose features lack a column gets it missing).
+    pairs = pd.concat(features, ignore_index=True)
+    assessed = pairs.pop("_assessed").to_numpy(dtype=bool)
+    requirements = requirement_columns(pairs, assessed)
+    return pd.concat(
+        [
+            pd.concat(keys, ignore_index=True),
+            pd.concat(attributes, ignore_index=True),
+            requirements,
+        ],
+        axis=1,
+    )
