@@ -9,8 +9,9 @@ For each protected group that needs a cause (:func:`groups_to_explain`):
   differences add up to the within-pool score gap between the two; the largest carry the gap;
 - **neutralising a suspect**: the suspect feature set to its pool's median for every candidate
   (no within-pool variation left to rank on), a sample of pools re-scored, the group's
-  selection impact ratio recomputed. Suspects: the features carrying the largest SHAP gap, the proxy check's
-  strong proxies of the attribute, and ``years_to_retirement`` for age (it follows from it);
+  selection impact ratio recomputed. Suspects: the features carrying the largest SHAP gap,
+  the proxy check's strong proxies of the attribute, and ``years_to_retirement`` for age (it
+  follows from it);
 - **seniority-driven labels** (generated data only): does the training label (the SKP rating
   after the move) depart from the truth in step with seniority? Spearman of label - truth with
   years of service, and the mean residual per age band;
