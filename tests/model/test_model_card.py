@@ -19,6 +19,7 @@ from training.model_card import (
     MODEL_ROWS,
     CardFacts,
     facts_of_version,
+    markdown_text,
     render_card,
 )
 from training.model_card_fairness import review_context
@@ -136,8 +137,15 @@ def test_the_card_shows_the_reference_columns_causes_and_the_mitigation(
         "gender", "age_band", "region_of_origin", "gender_x_age_band",
     }  # fmt: skip
     assert "### Qualifications against the posts' stated requirements" in section
-    assert "### Causes" in section and "selection by the historical policy" in section
-    assert "seniority-driven labels: spearman(label - truth, years_of_service)" in section
+    causes = section[section.index("### Causes") :]
+    lines = context["cause_lines"]
+    for line in lines:
+        assert f"- {markdown_text(line)}\n" in causes
+    # Every suspect of docs/model.md is put to its test.
+    assert any("within-pool score gap" in li for li in lines)
+    assert any("when neutralising" in li and "years_to_retirement" in li for li in lines)
+    assert any(li.startswith("seniority-driven labels: spearman(label - truth") for li in lines)
+    assert any(li.startswith("selection by the historical policy") for li in lines)
 
 
 def test_html_escapes_text(facts: CardFacts) -> None:

@@ -8,7 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.propensity import PropensityConfig, PropensityWeights, clipped_weights, propensity_weights
+from training.propensity import (
+    PropensityConfig,
+    PropensityWeights,
+    clipped_weights,
+    propensity_weights,
+)
 from training.train import TrainResult
 
 SENIORITY = "years_of_service"
@@ -19,9 +24,11 @@ def test_weights_are_scaled_to_mean_one_and_clipped() -> None:
     weights, n_clipped = clipped_weights(raw, clip=2.0)
     assert n_clipped == 1
     assert weights.mean() == pytest.approx(1.0)
-    assert np.argmax(weights) == 3 and weights[0] == weights[1] < weights[2]
+    assert np.argmax(weights) == 3
+    assert weights[0] == weights[1] < weights[2]
     same, none = clipped_weights(np.full(5, 3.0), clip=10.0)
-    assert none == 0 and np.allclose(same, 1.0)
+    assert none == 0
+    assert np.allclose(same, 1.0)
 
 
 def test_configuration_is_named_and_checked() -> None:
@@ -49,7 +56,8 @@ def test_the_policy_is_predictable_and_the_weights_are_sane(
 ) -> None:
     n = len(trained.parts["train"].moves)
     assert weighted.weights.shape == (n,)
-    assert np.isfinite(weighted.weights).all() and (weighted.weights > 0).all()
+    assert np.isfinite(weighted.weights).all()
+    assert (weighted.weights > 0).all()
     assert weighted.weights.mean() == pytest.approx(1.0)
     assert weighted.weights.max() <= 10.0 + 1e-9
     assert weighted.auc > 0.6  # the policy's choices are far from a coin toss
