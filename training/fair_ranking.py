@@ -14,10 +14,15 @@ shortlist position by position: the best remaining candidate, unless the group i
 The paper treats one protected group. Here every group of every constrained attribute with at
 least ``min_group_share`` of the pool is one (the merit system protects everyone from regard to
 sex, age or origin, not one side): group g gets ``p_g = target * share_g`` and its own table.
-At a position where some groups are short, the best remaining member of each short group is
-a candidate, and the one who belongs to the most short groups at once is taken (the better
-placed on a tie). When the tables of one attribute ask for more than the position can give, the
-shortfall is carried to the next positions; a group that has nobody left is reported as unmet.
+No table asks a group for more than its proportional share of a prefix, ``floor(p_g * i)``: at
+levels above about one half the binomial minimums are near the medians, which round up, so the
+tables of one attribute's groups could add up to more than the prefix (no ranking could meet
+them); capped, they always fit. At a position where some groups are short, the best remaining
+member of each short group is a candidate, and the one who belongs to the most short groups at
+once is taken (the better placed on a tie). When the tables of several attributes together ask
+for more than one position can give, the shortfall is carried to the next positions; a group
+still short at the end (nobody of it left, or the places went to other groups) is reported as
+unmet.
 The package that implements the paper (fairsearchcore, last released in 2019) handles one binary
 group only, so the test is implemented here with scipy's binomial distribution.
 
@@ -34,8 +39,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy.stats import binom
-
-from features.codes import labelled_groups
 
 Method = Literal["none", "fair"]
 FAIR: Method = "fair"
@@ -116,23 +119,42 @@ def base_attributes(attributes: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(part for a in attributes for part in a.split("_x_")))
 
 
-def with_intersections(
-    codes: Mapping[str, np.ndarray], attributes: Sequence[str]
-) -> dict[str, np.ndarray]:
-    """``codes`` plus the labels of every intersection in ``attributes`` (``L / 30-39``;
-    unknown where either part is)."""
-    out = dict(codes)
-    for attribute in attributes:
-        names = attribute.split("_x_")
-        if len(names) < 2 or attribute in out:
-            continue
-        parts = [np.asarray(codes[n], dtype=object) for n in names]
-        known = np.logical_and.reduce([~pd.isna(p) for p in parts])
-        joined = np.array(
-            [" / ".join(str(v) for v in row) for row in zip(*parts, strict=True)], dtype=object
-        )
-        out[attribute] = np.where(known, joined, np.array(None, dtype=object))
-    return out
+Labels = np.ndarray | pd.api.extensions.ExtensionArray  # one label per row
+
+
+def _coded(values: Labels) -> tuple[np.ndarray, list[str]]:
+    """Integer code per row (-1 = unknown) and the label of each code. Pass a pandas array
+    (``series.array``) where there is one: a categorical's codes or an Arrow string column's
+    dictionary cost nothing, while hashing an object array of strings costs more than the
+    re-ranking itself on a large pool."""
+    uniques: Any
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        codes, uniques = values.factorize(use_na_sentinel=True)
+    else:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+def attribute_groups(
+    codes: Mapping[str, Labels], attribute: str, coded: dict[str, tuple[np.ndarray, list[str]]]
+) -> tuple[np.ndarray, list[str]]:
+    """One attribute's (or intersection's, ``gender_x_age_band``) integer code per row and
+    labels (``L / 30-39``); unknown (-1) where any part is. ``coded`` caches each single
+    attribute's codes across the attributes of one pool."""
+    names = attribute.split("_x_")
+    missing = [n for n in names if n not in codes]
+    if missing:
+        raise FairRankError(f"fair re-ranking: candidates lack the attribute {missing[0]!r}")
+    for name in names:
+        if name not in coded:
+            coded[name] = _coded(codes[name])
+    code, labels = coded[names[0]]
+    for name in names[1:]:
+        other, other_labels = coded[name]
+        known = (code >= 0) & (other >= 0)
+        code = np.where(known, code * len(other_labels) + other, -1)
+        labels = [f"{a} / {b}" for a in labels for b in other_labels]
+    return code, labels
 
 
 def fail_probability(table: np.ndarray, p: float) -> float:
@@ -194,12 +216,30 @@ def minimum_table(k: int, p: float, alpha: float) -> np.ndarray:
     return np.asarray(_cached_table(int(k), grid, float(alpha)), dtype=np.int64)
 
 
+def prefix_minimums(k: int, p: float, alpha: float) -> np.ndarray:
+    """A group's minimum count in each prefix 1..k: FA*IR's table, capped at its proportional
+    share ``floor(p * i)`` (module docstring)."""
+    proportional = np.floor(p * np.arange(1, k + 1) + 1e-9).astype(np.int64)
+    return np.minimum(minimum_table(k, p, alpha), proportional)
+
+
+@dataclass(frozen=True)
+class Shortlisted:
+    """A pool's shortlist under the policy: ``top`` lists the k chosen rows, best first, and
+    ``ranks`` their ranks in score order; ``moved`` counts those that score order would not
+    have put in the top k; ``unmet`` names groups still short of their minimum at the end
+    (nobody of them left, or other groups' minimums took the places)."""
+
+    top: np.ndarray
+    ranks: np.ndarray
+    moved: int
+    unmet: tuple[str, ...] = field(default_factory=tuple)
+
+
 @dataclass(frozen=True)
 class Reranked:
-    """A pool's order after re-ranking: ``order`` lists every row, best first (the top k by
-    FA*IR, the rest by score); ``moved`` counts top-k rows that score order would not have put
-    there; ``unmet`` names groups short of their minimum at some position that the shortlist
-    never made up (nobody of them left, or other groups' minimums took the places)."""
+    """A pool's whole order after re-ranking: ``order`` lists every row, best first (the top k
+    by FA*IR, the rest by score); ``moved`` and ``unmet`` as in :class:`Shortlisted`."""
 
     order: np.ndarray
     moved: int
@@ -218,85 +258,117 @@ def score_order(scores: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
 
 
-def constrained_groups(
-    codes: Mapping[str, np.ndarray], k: int, policy: FairRankPolicy
-) -> list[_Group]:
-    """The groups FA*IR constrains in one pool and their minimum tables.
+def constrained_groups(codes: Mapping[str, Labels], k: int, policy: FairRankPolicy) -> list[_Group]:
+    """The groups FA*IR constrains in one pool and their minimum tables (capped at the
+    proportional share of each prefix, see the module docstring).
 
-    ``codes`` maps each attribute to one label per row (None/NaN = unknown, in no group).
+    ``codes`` maps each single attribute to one label per row (None/NaN = unknown, in no
+    group); intersections in ``policy.attributes`` are built from their parts.
     """
     groups: list[_Group] = []
+    coded: dict[str, tuple[np.ndarray, list[str]]] = {}
     for attribute in policy.attributes:
-        if attribute not in codes:
-            raise FairRankError(f"fair re-ranking: candidates lack the attribute {attribute!r}")
-        labels = np.asarray(codes[attribute], dtype=object)
-        known = ~pd.isna(labels)
-        n = len(labels)
-        for value, share, members in labelled_groups(labels, known, n, policy.min_group_share):
-            table = minimum_table(min(k, n), policy.target * share, policy.alpha)
+        code, labels = attribute_groups(codes, attribute, coded)
+        n = len(code)
+        if n == 0:
+            continue
+        counts = np.bincount(code[code >= 0], minlength=len(labels))
+        size = min(k, n)
+        for j in np.flatnonzero(counts >= policy.min_group_share * n):
+            share = counts[j] / n
+            if share < policy.min_group_share:
+                continue
+            table = prefix_minimums(size, policy.target * share, policy.alpha)
             if table.any():
-                groups.append(_Group(f"{attribute}={value}", members, table))
+                groups.append(_Group(f"{attribute}={labels[j]}", code == j, table))
     return groups
 
 
-def fair_rerank(
+def _best(rows: np.ndarray, scores: np.ndarray, keys: np.ndarray | None) -> int:
+    """The best placed of ``rows`` (ascending row numbers): highest score, ties by ``keys``
+    (ascending) or else by row number, as score order places them."""
+    values = scores[rows]
+    tied = rows[values == values.max()]
+    if keys is None or tied.size == 1:
+        return int(tied[0])
+    return int(tied[np.argmin(keys[tied])])
+
+
+def score_ranks(scores: np.ndarray, rows: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
+    """Rank in score order (1 = best; ties by ``keys``, else by row number) of each of ``rows``,
+    without sorting the pool: O(pool) per row, for the few rows a shortlist returns."""
+    out = np.empty(len(rows), dtype=np.int64)
+    index = np.arange(len(scores))
+    for i, row in enumerate(rows):
+        level = scores[row]
+        same = scores == level
+        before = index[same] < row if keys is None else keys[same] < keys[row]
+        out[i] = 1 + int((scores > level).sum()) + int(before.sum())
+    return out
+
+
+def fair_top(
     scores: np.ndarray,
-    codes: Mapping[str, np.ndarray],
+    codes: Mapping[str, Labels],
     k: int,
     policy: FairRankPolicy,
-    order: np.ndarray | None = None,
-) -> Reranked:
-    """The pool's order under ``policy`` (score order when it is ``none``).
+    keys: np.ndarray | None = None,
+) -> Shortlisted:
+    """The top k under ``policy`` (by score when it is ``none``), without sorting the pool.
 
-    ``order`` is the score order to start from (default :func:`score_order`; serving passes its
-    own, which breaks ties by NIP); the best remaining member of a group is the first in it.
+    "Best placed" is score order: highest score first, ties by ``keys`` (serving passes the
+    NIPs, as its plain top-k does) or else by row number. Each position costs one pass over
+    the pool, so a 10,000-candidate shortlist of 10 never pays for a sort of 10,000 strings.
     """
     scores = np.asarray(scores, dtype=np.float64)
-    by_score = score_order(scores) if order is None else np.asarray(order, dtype=np.int64)
-    place = ranks_of(by_score)
     n = len(scores)
-    if not policy.active or n == 0 or k < 1:
-        return Reranked(by_score, 0)
     k = min(k, n)
-    groups = constrained_groups(with_intersections(codes, policy.attributes), k, policy)
-    if not groups:
-        return Reranked(by_score, 0)
-    # Rows of each group in score order; a cursor per group skips rows already taken.
-    member_rows = [by_score[g.members[by_score]] for g in groups]
-    cursor = [0] * len(groups)
+    if k < 1:
+        return Shortlisted(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
+    groups = constrained_groups(codes, k, policy) if policy.active else []
+    members = (
+        np.stack([g.members for g in groups]).astype(np.int16)
+        if groups
+        else np.zeros((0, n), dtype=np.int16)
+    )  # (groups, rows)
+    tables = np.stack([g.table for g in groups]) if groups else np.zeros((0, k), dtype=np.int64)
     taken = np.zeros(n, dtype=bool)
     counts = np.zeros(len(groups), dtype=np.int64)
-    overall = 0
     chosen: list[int] = []
-    unmet: set[str] = set()
     for position in range(k):
-        short = [j for j, g in enumerate(groups) if counts[j] < g.table[position]]
-        candidates = []
-        for j in short:
-            rows = member_rows[j]
-            while cursor[j] < len(rows) and taken[rows[cursor[j]]]:
-                cursor[j] += 1
-            if cursor[j] < len(rows):
-                candidates.append(int(rows[cursor[j]]))
-            else:
-                unmet.add(groups[j].label)
-        if candidates:
-            # The head of some short group that belongs to the most short groups at once
-            # (several attributes are constrained together), the better placed on a tie.
-            owed = [groups[j].members for j in short]
-            row = min(candidates, key=lambda r: (-sum(bool(m[r]) for m in owed), place[r]))
-        else:
-            while taken[by_score[overall]]:
-                overall += 1
-            row = int(by_score[overall])
+        short = np.flatnonzero(counts < tables[:, position])
+        rows = None
+        if short.size:
+            # Of the remaining candidates in the most short groups at once (several attributes
+            # are constrained together), the best placed.
+            owed = members[short].sum(axis=0)
+            owed[taken] = 0
+            most = owed.max()
+            if most > 0:
+                rows = np.flatnonzero(owed == most)
+        row = _best(np.flatnonzero(~taken) if rows is None else rows, scores, keys)
         taken[row] = True
         chosen.append(row)
-        counts += np.array([g.members[row] for g in groups], dtype=np.int64)
-    unmet |= {g.label for j, g in enumerate(groups) if counts[j] < g.table[k - 1]}
+        counts += members[:, row]
     top = np.asarray(chosen, dtype=np.int64)
-    rest = by_score[~taken[by_score]]
-    moved = int(np.setdiff1d(top, by_score[:k]).size)
-    return Reranked(np.concatenate([top, rest]), moved, tuple(sorted(unmet)))
+    ranks = score_ranks(scores, top, keys)
+    unmet = {g.label for j, g in enumerate(groups) if counts[j] < g.table[k - 1]}
+    return Shortlisted(top, ranks, int((ranks > k).sum()), tuple(sorted(unmet)))
+
+
+def fair_rerank(
+    scores: np.ndarray, codes: Mapping[str, Labels], k: int, policy: FairRankPolicy
+) -> Reranked:
+    """The pool's whole order under ``policy``: :func:`fair_top`'s k rows (ties by row number),
+    then the rest by score (what the audit ranks shortlists with)."""
+    by_score = score_order(scores)
+    if not policy.active or len(by_score) == 0 or k < 1:
+        return Reranked(by_score, 0)
+    result = fair_top(scores, codes, k, policy)
+    taken = np.zeros(len(by_score), dtype=bool)
+    taken[result.top] = True
+    order = np.concatenate([result.top, by_score[~taken[by_score]]])
+    return Reranked(order, result.moved, result.unmet)
 
 
 def ranks_of(order: np.ndarray) -> np.ndarray:
@@ -308,7 +380,7 @@ def ranks_of(order: np.ndarray) -> np.ndarray:
 
 def pool_ranks(
     scores: Sequence[np.ndarray],
-    codes: Sequence[Mapping[str, np.ndarray]],
+    codes: Sequence[Mapping[str, Labels]],
     k: int,
     policy: FairRankPolicy,
 ) -> list[np.ndarray]:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training.fair_ranking import FairRankPolicy, base_attributes, pool_ranks
+from training.fair_ranking import FairRankPolicy, Labels, base_attributes, pool_ranks
 from training.fairness_causes import Causes
 from training.fairness_explain import RequirementExplanation
 from training.fairness_refs import (
@@ -154,15 +154,13 @@ class Review:
 
 def attribute_codes(
     pools: Sequence[CandidatePool], attributes: Sequence[str]
-) -> list[dict[str, np.ndarray]]:
+) -> list[dict[str, Labels]]:
     """Per pool, each attribute's labels per candidate (what FA*IR constrains)."""
     out = []
     for pool in pools:
         if pool.attributes is None:
             raise ValueError(f"pool {pool.vacancy.position_id}: candidates lack their attributes")
-        out.append(
-            {a: pool.attributes[a].to_numpy(dtype=object) for a in base_attributes(attributes)}
-        )
+        out.append({a: pool.attributes[a].array for a in base_attributes(attributes)})
     return out
 
 

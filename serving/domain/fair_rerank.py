@@ -19,10 +19,9 @@ from serving.schemas.rankings import FairnessApplied
 from serving.state import AsOfView, ServingState
 from training.fair_ranking import (
     FairRankPolicy,
-    Reranked,
+    Shortlisted,
     base_attributes,
-    fair_rerank,
-    ranks_of,
+    fair_top,
 )
 from training.oracle_eval import AUDIT_ATTRIBUTES
 
@@ -41,26 +40,27 @@ class FairSelection:
     rows: np.ndarray  # snapshot rows of the eligible candidates, in score-array order
     keys: np.ndarray  # tie-break keys (NIPs), as plain top-k uses them
     k: int
-    result: Reranked | None = None
-    score_rank: np.ndarray | None = None
+    result: Shortlisted | None = None
+    score_rank: np.ndarray | None = None  # per score row; set for the returned rows only
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
-        order = np.lexsort((self.keys, -scores))
+        # Pandas arrays, not object arrays: categorical codes are read, not re-hashed.
         codes = {
-            a: self.view.state[AUDIT_ATTRIBUTES[a]].to_numpy(dtype=object)[self.rows]
+            a: self.view.state[AUDIT_ATTRIBUTES[a]].array[self.rows]
             for a in base_attributes(self.policy.attributes)
         }
-        self.result = fair_rerank(scores, codes, self.k, self.policy, order=order)
-        self.score_rank = ranks_of(order)
-        top: np.ndarray = self.result.order[: min(self.k, len(scores))]
-        return top
+        # No sort of the pool: ties broken by NIP as plain top-k breaks them.
+        self.result = fair_top(scores, codes, self.k, self.policy, keys=self.keys)
+        self.score_rank = np.zeros(len(scores), dtype=np.int64)
+        self.score_rank[self.result.top] = self.result.ranks
+        return self.result.top
 
     def applied(self) -> FairnessApplied:
         """What the answer says about the policy."""
         return applied(self.policy, self.result)
 
 
-def applied(policy: FairRankPolicy, result: Reranked | None = None) -> FairnessApplied:
+def applied(policy: FairRankPolicy, result: Shortlisted | None = None) -> FairnessApplied:
     """The answer's ``fairness`` block."""
     return FairnessApplied(
         policy=policy.name,

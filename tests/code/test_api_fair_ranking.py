@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from features.eligibility import evaluate_eligibility
 from serving.api.security import Role
 from tests.serving_fixtures import headers
-from training.fair_ranking import FairRankPolicy, minimum_table
+from training.fair_ranking import FairRankPolicy, prefix_minimums
 
 HR, AUDITOR = headers(Role.HR_SYSTEM), headers(Role.AUDITOR)
 POLICY = FairRankPolicy(method="fair", attributes=("gender",), target=1.0, alpha=0.7)
@@ -69,11 +69,11 @@ def test_fa_ir_re_ranks_the_shortlist_and_the_audit_keeps_the_policy(
         eligible = body["eligibility"]["n_eligible"]
         if eligible < 2:
             continue
-        # Every prefix holds FA*IR's minimum of each gender (shares of the whole eligible pool);
-        # the tables of both genders fit in every prefix at this level, so none is unmet.
+        # Every prefix holds FA*IR's minimum of each gender (shares of the whole eligible pool),
+        # capped at the proportional share: both genders' tables fit every prefix, none unmet.
         returned = gender.reindex([c["nip"] for c in candidates]).to_numpy()
         tables = {
-            label: minimum_table(min(k, eligible), share, fair_policy.alpha)
+            label: prefix_minimums(min(k, eligible), share, fair_policy.alpha)
             for label, share in _eligible_shares(api, position, gender, eligible).items()
             if share >= fair_policy.min_group_share
         }

@@ -12,9 +12,11 @@ from training.fair_ranking import (
     adjusted_alpha,
     fail_probability,
     fair_rerank,
+    fair_top,
     minimum_table,
     pool_ranks,
     ranks_of,
+    score_ranks,
     unadjusted_table,
 )
 
@@ -98,17 +100,46 @@ def test_a_ranking_that_is_already_fair_is_not_changed() -> None:
         assert result.order.tolist() == by_score.tolist()
 
 
-def test_small_groups_are_not_constrained_and_exhausted_groups_are_reported() -> None:
+def test_small_groups_are_not_constrained() -> None:
     scores = np.arange(20, 0, -1, dtype=float)
     gender = np.array(["L"] * 19 + ["P"], dtype=object)
     policy = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.5, min_group_share=0.2)
     assert fair_rerank(scores, {"gender": gender}, 10, policy).moved == 0  # P is 5%: too small
-    # A level near 1 asks P (3 of 12) for 6 of the 12 places: more than there are.
+
+
+def test_no_group_is_asked_for_more_than_its_proportional_share() -> None:
+    # A level near 1 puts the binomial minimum of P (3 of 12) at 6 of 12 places, and L's at
+    # 12 of 12: no ranking meets both. Capped at floor(p * i), both fit and both are met.
     few = np.array(["L"] * 9 + ["P"] * 3, dtype=object)
     strict = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.99)
     assert minimum_table(12, 0.25, 0.99)[-1] > 3
     result = fair_rerank(np.arange(12, 0, -1, dtype=float), {"gender": few}, 12, strict)
-    assert "gender=P" in result.unmet
+    assert result.unmet == ()
+    women = (few[result.order] == "P").cumsum()
+    assert (women >= np.floor(0.25 * np.arange(1, 13))).all()
+    assert (women <= np.ceil(0.25 * np.arange(1, 13))).all()  # ...and not more than asked
+
+
+def test_a_group_left_short_by_competing_attributes_is_reported() -> None:
+    # The second place goes to c=0's best (row 1); at the third, a=1 and b=1 are both short and
+    # nobody is in both, so the better placed of them (row 2, b=1) takes it and a=1 is reported.
+    # A look-ahead shortlist ([0, 2, 3]) would meet every group: the greedy does not search.
+    codes = {
+        "a": np.array(list("000101"), dtype=object),
+        "b": np.array(list("001010"), dtype=object),
+        "c": np.array(list("100110"), dtype=object),
+    }
+    policy = FairRankPolicy(method="fair", attributes=("a", "b", "c"), alpha=0.99)
+    result = fair_rerank(np.arange(6, 0, -1, dtype=float), codes, 3, policy)
+    top = result.order[:3]
+    shortfall = {
+        f"{a}={v}"
+        for a in codes
+        for v in ("0", "1")
+        if (codes[a][top] == v).sum() < np.floor((codes[a] == v).mean() * 3 + 1e-9)
+    }
+    assert result.order[:3].tolist() == [0, 1, 2]
+    assert set(result.unmet) == shortfall == {"a=1"}
 
 
 def test_unknown_values_belong_to_no_group() -> None:
@@ -137,3 +168,23 @@ def test_policies_round_trip_and_bad_ones_are_named() -> None:
     scores, _ = _pool()
     with pytest.raises(FairRankError, match="lack the attribute 'gender'"):
         fair_rerank(scores, {}, 10, FAIR)
+
+
+def test_the_sort_free_shortlist_breaks_ties_by_key_like_a_full_sort() -> None:
+    rng = np.random.default_rng(3)
+    n = 400
+    gender = rng.choice(np.array(["L", "P"], dtype=object), n, p=[0.7, 0.3])
+    # Many ties, as tree models give; women scored lower, so that FA*IR has work to do.
+    scores = np.round(rng.normal(size=n) - 1.5 * (gender == "P"), 1)
+    keys = np.array([f"19{rng.integers(10**15):016d}" for _ in range(n)], dtype=object)
+    codes = {"gender": gender}
+    by_key = np.lexsort((keys, -scores))  # what serving's plain top-k orders by
+    reference = ranks_of(by_key)
+    result = fair_top(scores, codes, 10, FAIR, keys=keys)
+    assert result.ranks.tolist() == reference[result.top].tolist()
+    assert (score_ranks(scores, by_key[:25], keys) == np.arange(1, 26)).all()
+    assert result.moved == int((result.ranks > 10).sum()) > 0
+    # Without keys, ties go by row number: the same shortlist as the full order's top k.
+    assert fair_top(scores, codes, 10, FAIR).top.tolist() == (
+        fair_rerank(scores, codes, 10, FAIR).order[:10].tolist()
+    )
