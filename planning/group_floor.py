@@ -7,12 +7,16 @@ except with probability ``alpha``. A plan's number of moves ``n`` is decided by 
 so the floor is written as one linear row per group, exact at the plan's largest size ``n0``
 (every open seat filled) and proportional below it:
 
-    moves of g  >=  p * n  -  t,    t = p * n0 - F^-1(alpha; n0, p)
+    moves of g  >=  p * n  -  t,    t = p * n0 - m,    m = min(F^-1(alpha; n0, p), floor(p * n0))
 
-with ``p = target * (g's share of the candidates)``. Groups under ``min_group_share`` of the
-candidates are not constrained, as the fairness report does not compare them. In the model the
-row is ``sum over pairs (p - [candidate in g]) x <= t``: every pair has an entry, negative for
-the group's members.
+with ``p = target * (g's share of the candidates)``. As in the shortlist's re-ranking
+(training/fair_ranking.py), ``m`` never exceeds the group's proportional share: at levels above
+about one half the binomial minimums round up, and the floors of one attribute's groups would
+add up to more than the seats (no plan, not even an empty one, could meet them). Capped,
+``t >= 0``, so an empty plan meets every floor and only pinned moves can conflict with one.
+Groups under ``min_group_share`` of the candidates are not constrained, as the fairness report
+does not compare them. In the model the row is ``sum over pairs (p - [candidate in g]) x <= t``:
+every pair has an entry, negative for the group's members.
 """
 
 from __future__ import annotations
@@ -113,7 +117,7 @@ def floor_rows(
         known = eligible & np.array([v is not None for v in labels], dtype=bool)
         for value, share, members in labelled_groups(labels, known, n, floor.min_group_share):
             p = min(1.0, floor.target * share)
-            minimum = int(binom.ppf(floor.alpha, seats, p))
+            minimum = min(int(binom.ppf(floor.alpha, seats, p)), math.floor(p * seats + 1e-9))
             rows.append(
                 FloorRow(attribute, str(value), members, share, p, p * seats - minimum, minimum)
             )

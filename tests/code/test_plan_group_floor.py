@@ -75,6 +75,22 @@ def test_a_stronger_floor_asks_for_more_and_costs_performance() -> None:
     assert strict.objective.performance < loose.objective.performance
 
 
+def test_no_floor_asks_for_more_than_the_proportional_share() -> None:
+    # Five women of twelve candidates, six seats, a level near 1: the binomial minimums
+    # (F^-1(0.95; 6, 5/12) = 4 women, F^-1(0.95; 6, 7/12) = 5 men) add up to more than the six
+    # seats. Capped at floor(p * 6) = 2 and 3, the plan exists and meets both.
+    case = _gendered(_case(), {"W0", "W1", "W2", "W3", "W4"})
+    floor = GroupFloor(attributes=("gender",), target=1.0, alpha=0.95)
+    assert binom.ppf(0.95, 6, 5 / 12) + binom.ppf(0.95, 6, 7 / 12) > 6
+    problem = case.problem(PlanPolicy(min_unit_share=0.0, fairness=floor))
+    minimums = {row.label: row.minimum_at_full for row in problem.group_floors}
+    assert minimums == {"gender=L": 3, "gender=P": 2}
+    assert all(row.tolerance >= 0 for row in problem.group_floors)  # an empty plan is feasible
+    result = solve_plan(problem)
+    assert _women(problem, result.chosen) >= 2
+    assert len(result.chosen) - _women(problem, result.chosen) >= 3
+
+
 @pytest.mark.parametrize("seed", [3, 8])
 def test_column_generation_stays_exact_with_floors(seed: int) -> None:
     case = random_frames(seed, n_units=6, n_vacancies=8, n_candidates=40, density=0.5)
