@@ -220,7 +220,8 @@ def prefix_minimums(k: int, p: float, alpha: float) -> np.ndarray:
     """A group's minimum count in each prefix 1..k: FA*IR's table, capped at its proportional
     share ``floor(p * i)`` (module docstring)."""
     proportional = np.floor(p * np.arange(1, k + 1) + 1e-9).astype(np.int64)
-    return np.minimum(minimum_table(k, p, alpha), proportional)
+    capped: np.ndarray = np.minimum(minimum_table(k, p, alpha), proportional)
+    return capped
 
 
 @dataclass(frozen=True)
