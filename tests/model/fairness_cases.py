@@ -11,6 +11,25 @@ from training.oracle_eval import CandidatePool, Vacancy
 N_VACANCIES, POOL = 80, 60
 
 
+def pool_keys(
+    v: int, gender: np.ndarray, rng: np.random.Generator, **extra: np.ndarray
+) -> tuple[Vacancy, np.ndarray, pd.DataFrame]:
+    """Vacancy ``v`` (one a day from 2024), its candidates' NIPs and their attributes: the given
+    genders, random age bands and two regions of origin, and any ``extra`` columns."""
+    n = len(gender)
+    nips = np.array([f"{v:03d}{i:015d}" for i in range(n)], dtype=object)
+    vacancy = Vacancy(f"J{v:04d}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=v))
+    attributes = pd.DataFrame(
+        {
+            "gender": pd.Categorical(gender, categories=["L", "P"]),
+            "age_band": age_band(rng.uniform(25, 58, n)),
+            "region_of_origin": rng.choice(["7501", "7502"], n),
+            **extra,
+        }
+    )
+    return vacancy, nips, attributes
+
+
 def synthetic_pools(
     penalty: float, seed: int, history_penalty: float = 0.0
 ) -> tuple[list[CandidatePool], pd.DataFrame]:
@@ -25,15 +44,7 @@ def synthetic_pools(
         merit = rng.normal(size=POOL) - penalty * (gender == "P")
         proxy = (gender == "P") + rng.normal(0, 0.3, POOL)
         truth = 3.0 + 0.5 * merit
-        nips = np.array([f"{v:03d}{i:015d}" for i in range(POOL)], dtype=object)
-        vacancy = Vacancy(f"J{v:04d}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=v))
-        attributes = pd.DataFrame(
-            {
-                "gender": pd.Categorical(gender, categories=["L", "P"]),
-                "age_band": age_band(rng.uniform(25, 58, POOL)),
-                "region_of_origin": rng.choice(["7501", "7502"], POOL),
-            }
-        )
+        vacancy, nips, attributes = pool_keys(v, gender, rng)
         features = pd.DataFrame({"merit": merit, "proxy": proxy})
         pools.append(CandidatePool(vacancy, nips, features, truth, attributes))
         history = truth + rng.normal(0, 0.25, POOL) - history_penalty * (gender == "P")

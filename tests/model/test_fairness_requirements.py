@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.asof import age_band
+from tests.model.fairness_cases import pool_keys
 from training.fair_ranking import FairRankPolicy
 from training.fairness_audit import shortlist_review
 from training.fairness_explain import FIELD, SHORTFALL, verdict_of
 from training.fairness_review import GateRule, Review
-from training.oracle_eval import CandidatePool, Vacancy
+from training.oracle_eval import CandidatePool
 
 N_VACANCIES, POOL = 70, 50
 RULE = GateRule()
@@ -40,16 +40,7 @@ def _pools(
         education = np.where(rng.random(POOL) < 0.3, "SMA", "S1").astype(object)
         member = (gender == group) if group in ("L", "P") else (education == group)
         field = (rng.random(POOL) < np.where(member, field_rate[1], field_rate[0])).astype(float)
-        nips = np.array([f"{v:03d}{i:015d}" for i in range(POOL)], dtype=object)
-        vacancy = Vacancy(f"J{v:04d}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=v))
-        attributes = pd.DataFrame(
-            {
-                "gender": pd.Categorical(gender, categories=["L", "P"]),
-                "age_band": age_band(rng.uniform(25, 58, POOL)),
-                "region_of_origin": rng.choice(["7501", "7502"], POOL),
-                "education_level": education,
-            }
-        )
+        vacancy, nips, attributes = pool_keys(v, gender, rng, education_level=education)
         features = pd.DataFrame({FIELD: field, SHORTFALL: np.zeros(POOL)})
         scores.append(2.0 * field + rng.normal(0, 0.5, POOL) - direct_penalty * member)
         pools.append(CandidatePool(vacancy, nips, features, np.full(POOL, np.nan), attributes))
