@@ -14,15 +14,19 @@ shortlist position by position: the best remaining candidate, unless the group i
 The paper treats one protected group. Here every group of every constrained attribute with at
 least ``min_group_share`` of the pool is one (the merit system protects everyone from regard to
 sex, age or origin, not one side): group g gets ``p_g = target * share_g`` and its own table.
-No table asks a group for more than its proportional share of a prefix, ``floor(p_g * i)``: at
-levels above about one half the binomial minimums are near the medians, which round up, so the
-tables of one attribute's groups could add up to more than the prefix (no ranking could meet
-them); capped, they always fit. At a position where some groups are short, the best remaining
-member of each short group is a candidate, and the one who belongs to the most short groups at
-once is taken (the better placed on a tie). When the tables of several attributes together ask
-for more than one position can give, the shortfall is carried to the next positions; a group
-still short at the end (nobody of it left, or the places went to other groups) is reported as
-unmet.
+At levels above about one half the binomial minimums are near the medians, which round up, so
+the tables of one attribute's groups can add up to more than a prefix has (at the default level
+the age bands ask for 11 of 10 places), and a majority's rounded-up table would then take the
+places a minority's table asks for. So the re-ranking first gives every group the part of its
+table that fits (the tables trimmed to the prefix, the excess taken from the groups most above
+their proportional share: :func:`prefix_minimums`), and only then the rest of the tables: at a
+position where some groups are short of what fits (or, if none is, of their whole table),
+FA*IR's candidate is each such group's best remaining member; of these heads, the one in the
+most short groups at once is taken (the better placed on a tie). Whoever is moved up is always
+the best remaining of a group owed the place, and a shortfall is carried to the next positions
+(the greedy does not search for a set meeting every table). What a shortlist reports as
+``unmet`` is a group short at the end of the part of its table that fits: nobody of it left, or
+the places went to other attributes' groups. The measured alternatives are in docs/fairness.md.
 The package that implements the paper (fairsearchcore, last released in 2019) handles one binary
 group only, so the test is implemented here with scipy's binomial distribution.
 
@@ -216,12 +220,26 @@ def minimum_table(k: int, p: float, alpha: float) -> np.ndarray:
     return np.asarray(_cached_table(int(k), grid, float(alpha)), dtype=np.int64)
 
 
-def prefix_minimums(k: int, p: float, alpha: float) -> np.ndarray:
-    """A group's minimum count in each prefix 1..k: FA*IR's table, capped at its proportional
-    share ``floor(p * i)`` (module docstring)."""
-    proportional = np.floor(p * np.arange(1, k + 1) + 1e-9).astype(np.int64)
-    capped: np.ndarray = np.minimum(minimum_table(k, p, alpha), proportional)
-    return capped
+def minimum_tables(k: int, proportions: Sequence[float], alpha: float) -> np.ndarray:
+    """FA*IR's tables of one attribute's groups, one row per proportion: what the re-ranking
+    pursues. Shape (groups, k)."""
+    if not len(proportions):
+        return np.zeros((0, k), dtype=np.int64)
+    return np.stack([minimum_table(k, p, alpha) for p in proportions])
+
+
+def prefix_minimums(k: int, proportions: Sequence[float], alpha: float) -> np.ndarray:
+    """The minimums a ranking can give all of one attribute's groups at once: FA*IR's tables,
+    trimmed where together they ask for more places than the prefix has, the excess taken from
+    the groups most above their proportional share (the larger on a tie). What ``unmet``
+    reports against (module docstring). Shape (groups, k)."""
+    tables = minimum_tables(k, proportions, alpha).copy()
+    p = np.asarray(proportions, dtype=np.float64)
+    for i in range(k):
+        for _ in range(int(tables[:, i].sum()) - (i + 1)):
+            over = tables[:, i] - p * (i + 1)
+            tables[np.lexsort((-p, -over))[0], i] -= 1
+    return tables
 
 
 @dataclass(frozen=True)
@@ -251,7 +269,8 @@ class Reranked:
 class _Group:
     label: str
     members: np.ndarray  # bool per row
-    table: np.ndarray  # minimum count at each prefix 1..k
+    table: np.ndarray  # FA*IR's minimum count at each prefix 1..k, pursued
+    fitting: np.ndarray  # the part of it every group of the attribute can have, reported
 
 
 def score_order(scores: np.ndarray) -> np.ndarray:
@@ -260,8 +279,8 @@ def score_order(scores: np.ndarray) -> np.ndarray:
 
 
 def constrained_groups(codes: Mapping[str, Labels], k: int, policy: FairRankPolicy) -> list[_Group]:
-    """The groups FA*IR constrains in one pool and their minimum tables (capped at the
-    proportional share of each prefix, see the module docstring).
+    """The groups FA*IR constrains in one pool, their minimum tables and the part of them that
+    can be met (see the module docstring).
 
     ``codes`` maps each single attribute to one label per row (None/NaN = unknown, in no
     group); intersections in ``policy.attributes`` are built from their parts.
@@ -274,14 +293,14 @@ def constrained_groups(codes: Mapping[str, Labels], k: int, policy: FairRankPoli
         if n == 0:
             continue
         counts = np.bincount(code[code >= 0], minlength=len(labels))
+        kept = np.flatnonzero(counts / n >= policy.min_group_share)
         size = min(k, n)
-        for j in np.flatnonzero(counts >= policy.min_group_share * n):
-            share = counts[j] / n
-            if share < policy.min_group_share:
-                continue
-            table = prefix_minimums(size, policy.target * share, policy.alpha)
+        proportions = policy.target * counts[kept] / n
+        tables = minimum_tables(size, proportions, policy.alpha)
+        fitting = prefix_minimums(size, proportions, policy.alpha)
+        for j, table, fit in zip(kept, tables, fitting, strict=True):
             if table.any():
-                groups.append(_Group(f"{attribute}={labels[j]}", code == j, table))
+                groups.append(_Group(f"{attribute}={labels[j]}", code == j, table, fit))
     return groups
 
 
@@ -308,6 +327,26 @@ def score_ranks(scores: np.ndarray, rows: np.ndarray, keys: np.ndarray | None = 
     return out
 
 
+def _owed(
+    members: np.ndarray,
+    is_short: np.ndarray,
+    free: np.ndarray,
+    scores: np.ndarray,
+    keys: np.ndarray | None,
+) -> int | None:
+    """FA*IR's pick when groups are short: each short group's best remaining member is a
+    candidate, and of these the one in the most short groups at once, the better placed on a
+    tie. None when no short group has anyone left."""
+    short = np.flatnonzero(is_short)
+    heads = [
+        _best(rows, scores, keys) for j in short if (rows := np.flatnonzero(members[j] & free)).size
+    ]
+    if not heads:
+        return None
+    owed = members[short][:, heads].sum(axis=0)
+    return _best(np.unique(np.asarray(heads, dtype=np.int64)[owed == owed.max()]), scores, keys)
+
+
 def fair_top(
     scores: np.ndarray,
     codes: Mapping[str, Labels],
@@ -328,32 +367,27 @@ def fair_top(
         return Shortlisted(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
     groups = constrained_groups(codes, k, policy) if policy.active else []
     members = (
-        np.stack([g.members for g in groups]).astype(np.int16)
-        if groups
-        else np.zeros((0, n), dtype=np.int16)
+        np.stack([g.members for g in groups]) if groups else np.zeros((0, n), dtype=bool)
     )  # (groups, rows)
-    tables = np.stack([g.table for g in groups]) if groups else np.zeros((0, k), dtype=np.int64)
+    empty = np.zeros((0, k), dtype=np.int64)
+    tables = np.stack([g.table for g in groups]) if groups else empty
+    fitting = np.stack([g.fitting for g in groups]) if groups else empty
     taken = np.zeros(n, dtype=bool)
     counts = np.zeros(len(groups), dtype=np.int64)
     chosen: list[int] = []
     for position in range(k):
-        short = np.flatnonzero(counts < tables[:, position])
-        rows = None
-        if short.size:
-            # Of the remaining candidates in the most short groups at once (several attributes
-            # are constrained together), the best placed.
-            owed = members[short].sum(axis=0)
-            owed[taken] = 0
-            most = owed.max()
-            if most > 0:
-                rows = np.flatnonzero(owed == most)
-        row = _best(np.flatnonzero(~taken) if rows is None else rows, scores, keys)
+        free = ~taken
+        row = _owed(members, counts < fitting[:, position], free, scores, keys)
+        if row is None:  # no group short of what fits: the tables' excess
+            row = _owed(members, counts < tables[:, position], free, scores, keys)
+        if row is None:
+            row = _best(np.flatnonzero(free), scores, keys)
         taken[row] = True
         chosen.append(row)
         counts += members[:, row]
     top = np.asarray(chosen, dtype=np.int64)
     ranks = score_ranks(scores, top, keys)
-    unmet = {g.label for j, g in enumerate(groups) if counts[j] < g.table[k - 1]}
+    unmet = {g.label for j, g in enumerate(groups) if counts[j] < g.fitting[k - 1]}
     return Shortlisted(top, ranks, int((ranks > k).sum()), tuple(sorted(unmet)))
 
 

@@ -70,14 +70,17 @@ def test_fa_ir_re_ranks_the_shortlist_and_the_audit_keeps_the_policy(
         if eligible < 2:
             continue
         # Every prefix holds FA*IR's minimum of each gender (shares of the whole eligible pool),
-        # capped at the proportional share: both genders' tables fit every prefix, none unmet.
+        # capped at the proportional quota: both genders' tables fit every prefix, none unmet.
         returned = gender.reindex([c["nip"] for c in candidates]).to_numpy()
-        tables = {
-            label: prefix_minimums(min(k, eligible), share, fair_policy.alpha)
+        shares = {
+            label: share
             for label, share in _eligible_shares(api, position, gender, eligible).items()
             if share >= fair_policy.min_group_share
         }
-        assert (sum(tables.values()) <= np.arange(1, min(k, eligible) + 1)).all()
+        size = min(k, eligible)
+        minimums = prefix_minimums(size, list(shares.values()), fair_policy.alpha)
+        tables = dict(zip(shares, minimums, strict=True))
+        assert (minimums.sum(axis=0) <= np.arange(1, size + 1)).all()
         for label, table in tables.items():
             assert (np.cumsum(returned == label) >= table[: len(returned)]).all(), label
         assert fairness["unmet_groups"] == []

@@ -10,11 +10,14 @@ from training.fair_ranking import (
     FairRankError,
     FairRankPolicy,
     adjusted_alpha,
+    constrained_groups,
     fail_probability,
     fair_rerank,
     fair_top,
     minimum_table,
+    minimum_tables,
     pool_ranks,
+    prefix_minimums,
     ranks_of,
     score_ranks,
     unadjusted_table,
@@ -109,7 +112,7 @@ def test_small_groups_are_not_constrained() -> None:
 
 def test_no_group_is_asked_for_more_than_its_proportional_share() -> None:
     # A level near 1 puts the binomial minimum of P (3 of 12) at 6 of 12 places, and L's at
-    # 12 of 12: no ranking meets both. Capped at floor(p * i), both fit and both are met.
+    # 12 of 12: no ranking meets both. The part that fits is met first in every prefix.
     few = np.array(["L"] * 9 + ["P"] * 3, dtype=object)
     strict = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.99)
     assert minimum_table(12, 0.25, 0.99)[-1] > 3
@@ -118,28 +121,54 @@ def test_no_group_is_asked_for_more_than_its_proportional_share() -> None:
     women = (few[result.order] == "P").cumsum()
     assert (women >= np.floor(0.25 * np.arange(1, 13))).all()
     assert (women <= np.ceil(0.25 * np.arange(1, 13))).all()  # ...and not more than asked
+    assert (women >= prefix_minimums(12, [0.75, 0.25], 0.99)[1]).all()
+
+
+def test_a_majority_s_rounded_up_table_never_takes_a_minority_s_places() -> None:
+    # At the default level L's and P's tables ask for 7 of the first 6 places. Pursued whole,
+    # L (better placed at every tie) would keep P at 1 of 6 where FA*IR asks for 2.
+    few = np.array(["L"] * 9 + ["P"] * 3, dtype=object)
+    policy = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.7)
+    assert minimum_tables(12, [0.75, 0.25], 0.7)[:, 5].sum() == 7
+    result = fair_rerank(np.arange(12, 0, -1, dtype=float), {"gender": few}, 12, policy)
+    women = (few[result.order] == "P").cumsum()
+    assert (women >= minimum_table(12, 0.25, 0.7)).all()
+
+
+def test_what_is_reported_fits_the_prefix_and_keeps_the_small_groups_minimum() -> None:
+    # Age bands of a typical pool at the default level: the tables ask for 11 of 10 places.
+    shares = [0.1, 0.3, 0.35, 0.25]
+    full = minimum_tables(10, shares, 0.7)
+    fitting = prefix_minimums(10, shares, 0.7)
+    assert full.sum(axis=0)[-1] == 11
+    assert (fitting.sum(axis=0) <= np.arange(1, 11)).all()
+    assert (fitting <= full).all()
+    assert (fitting >= np.floor(np.outer(shares, range(1, 11)) + 1e-9)).all()
+    # The excess is taken from the groups most above their share: the smallest keeps its table.
+    assert fitting[0].tolist() == full[0].tolist()
 
 
 def test_a_group_left_short_by_competing_attributes_is_reported() -> None:
-    # The second place goes to c=0's best (row 1); at the third, a=1 and b=1 are both short and
-    # nobody is in both, so the better placed of them (row 2, b=1) takes it and a=1 is reported.
-    # A look-ahead shortlist ([0, 2, 3]) would meet every group: the greedy does not search.
+    # What fits: a=0 [1, 2, 2], a=1 [0, 0, 1], b=1 [0, 1, 1], b=0 [1, 1, 2]. At the first place
+    # a=0 and b=0 are short; their heads, row 0 (a=0) and row 2 (b=0), are each in one short
+    # group, so the better placed, row 0, is taken, and at the second row 1 (a=0) the same way.
+    # Row 2 (a=1 and b=0) takes the third and b=0 ends one short. Row 3 is in both a=0 and b=0
+    # and [3, 0, 2] would meet every group, but row 3 is neither group's best remaining member:
+    # like FA*IR, the greedy only moves up a short group's best and does not search.
     codes = {
-        "a": np.array(list("000101"), dtype=object),
-        "b": np.array(list("001010"), dtype=object),
-        "c": np.array(list("100110"), dtype=object),
+        "a": np.array(list("001000"), dtype=object),
+        "b": np.array(list("110010"), dtype=object),
     }
-    policy = FairRankPolicy(method="fair", attributes=("a", "b", "c"), alpha=0.99)
+    policy = FairRankPolicy(method="fair", attributes=("a", "b"), alpha=0.9)
     result = fair_rerank(np.arange(6, 0, -1, dtype=float), codes, 3, policy)
-    top = result.order[:3]
-    shortfall = {
-        f"{a}={v}"
-        for a in codes
-        for v in ("0", "1")
-        if (codes[a][top] == v).sum() < np.floor((codes[a] == v).mean() * 3 + 1e-9)
-    }
     assert result.order[:3].tolist() == [0, 1, 2]
-    assert set(result.unmet) == shortfall == {"a=1"}
+    assert result.unmet == ("b=0",)
+    fitting = {g.label: g.fitting.tolist() for g in constrained_groups(codes, 3, policy)}
+    assert fitting == {"a=0": [1, 2, 2], "a=1": [0, 0, 1], "b=1": [0, 1, 1], "b=0": [1, 1, 2]}
+    look_ahead = [3, 0, 2]
+    for label, table in fitting.items():
+        a, v = label.split("=")
+        assert ((codes[a][look_ahead] == v).cumsum() >= table).all(), label
 
 
 def test_unknown_values_belong_to_no_group() -> None:
