@@ -44,16 +44,21 @@ class Method:
     policy: FairRankPolicy
 
 
-def _fair(alpha: float) -> FairRankPolicy:
-    return FairRankPolicy(method=FAIR, attributes=FAIR_ATTRIBUTES, alpha=alpha)
+def _fair(
+    alpha: float, target: float = 1.0, attributes: tuple[str, ...] = FAIR_ATTRIBUTES
+) -> FairRankPolicy:
+    return FairRankPolicy(method=FAIR, attributes=attributes, target=target, alpha=alpha)
 
 
+# FA*IR rows constrain gender, age band, region of origin and gender x age band unless named.
 METHODS: tuple[Method, ...] = (
     Method("unmitigated", False, FairRankPolicy()),
     Method("ipw", True, FairRankPolicy()),
     Method("fa*ir a=0.1", False, _fair(0.1)),  # the level of the paper's experiments
     Method("fa*ir a=0.5", False, _fair(0.5)),
     Method("fa*ir a=0.7", False, _fair(0.7)),  # the default: per-prefix level ~0.5, the median
+    Method("fa*ir a=0.7, no intersection", False, _fair(0.7, attributes=DEFAULT_ATTRIBUTES)),
+    Method("fa*ir a=0.7, target 0.8", False, _fair(0.7, target=0.8)),
     Method("ipw + fa*ir a=0.7", True, _fair(0.7)),
 )
 
