@@ -52,7 +52,7 @@ demo: install
 
 # Every benchmark in turn (about 30 min on 2 cores); each prints its table and writes
 # benchmarks/results/<name>.json. One alone: .venv/bin/python benchmarks/<name>.py
-BENCHMARKS := generate validate features eligibility train serving recommend load plan plan_province fairness fairness_tradeoff
+BENCHMARKS := generate validate features eligibility train serving recommend load plan plan_province fairness fairness_tradeoff fair_rerank
 bench: install
 	set -e; for b in $(BENCHMARKS); do echo "== $$b"; $(PY) benchmarks/$$b.py; done
 
