@@ -220,7 +220,7 @@ def minimum_table(k: int, p: float, alpha: float) -> np.ndarray:
     return np.asarray(_cached_table(int(k), grid, float(alpha)), dtype=np.int64)
 
 
-def minimum_tables(k: int, proportions: Sequence[float], alpha: float) -> np.ndarray:
+def minimum_tables(k: int, proportions: Sequence[float] | np.ndarray, alpha: float) -> np.ndarray:
     """FA*IR's tables of one attribute's groups, one row per proportion: what the re-ranking
     pursues. Shape (groups, k)."""
     if not len(proportions):
@@ -228,7 +228,7 @@ def minimum_tables(k: int, proportions: Sequence[float], alpha: float) -> np.nda
     return np.stack([minimum_table(k, p, alpha) for p in proportions])
 
 
-def prefix_minimums(k: int, proportions: Sequence[float], alpha: float) -> np.ndarray:
+def prefix_minimums(k: int, proportions: Sequence[float] | np.ndarray, alpha: float) -> np.ndarray:
     """The minimums a ranking can give all of one attribute's groups at once: FA*IR's tables,
     trimmed where together they ask for more places than the prefix has, the excess taken from
     the groups most above their proportional share (the larger on a tie). What ``unmet``

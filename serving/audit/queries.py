@@ -12,11 +12,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from serving.audit.chain import ChainLink, answer_content, decision_content
 from serving.audit.records import NewDecision
-from serving.audit.tables import ANSWER, DECISION, AuditAnswer, AuditDecision, AuditItem, ChainEntry
+from serving.audit.tables import (
+    ANSWER,
+    ANSWERS,
+    DECISION,
+    DECISIONS,
+    ITEMS,
+    AuditAnswer,
+    AuditDecision,
+    AuditItem,
+    ChainEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -219,19 +229,21 @@ def chain_batch(
     entries = session.scalars(query.order_by(ChainEntry.seq).limit(size)).all()
     answer_ids = [e.record_id for e in entries if e.kind == ANSWER]
     decision_ids = [e.record_id for e in entries if e.kind == DECISION]
+    # Rows as mappings (Core, no ORM objects): the same shape the writer hashed.
+    items: dict[str, list[Any]] = {request_id: [] for request_id in answer_ids}
+    for item in session.execute(select(ITEMS).where(ITEMS.c.request_id.in_(answer_ids))).mappings():
+        items[item["request_id"]].append(item)
     answers = {
-        a.request_id: answer_content(a)
-        for a in session.scalars(
-            select(AuditAnswer)
-            .where(AuditAnswer.request_id.in_(answer_ids))
-            .options(selectinload(AuditAnswer.items))
-        )
+        a["request_id"]: answer_content(a, items[a["request_id"]])
+        for a in session.execute(
+            select(ANSWERS).where(ANSWERS.c.request_id.in_(answer_ids))
+        ).mappings()
     }
     decisions = {
-        d.decision_id: decision_content(d)
-        for d in session.scalars(
-            select(AuditDecision).where(AuditDecision.decision_id.in_(decision_ids))
-        )
+        d["decision_id"]: decision_content(d)
+        for d in session.execute(
+            select(DECISIONS).where(DECISIONS.c.decision_id.in_(decision_ids))
+        ).mappings()
     }
     contents = {ANSWER: answers, DECISION: decisions}
     return [

@@ -9,7 +9,7 @@ insertion order (``seq``), each with the hash of the previous entry and of its o
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -126,3 +127,12 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     record_hash: Mapped[str] = mapped_column(String(64))
+
+
+# The same tables for SQLAlchemy Core: the audit writer inserts through these (no ORM unit of
+# work on the answer path) and the verifier reads through them.
+ANSWERS = cast(Table, AuditAnswer.__table__)
+ITEMS = cast(Table, AuditItem.__table__)
+DECISIONS = cast(Table, AuditDecision.__table__)
+CHAIN = cast(Table, ChainEntry.__table__)
+HEAD = cast(Table, ChainHead.__table__)

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from serving.api.routes import card, decisions, health, model, plans, rankings, recommendations
+from serving.api.routes import (
+    card,
+    decisions,
+    health,
+    model,
+    monitoring,
+    plans,
+    rankings,
+    recommendations,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -12,4 +21,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     model.router,
     decisions.router,
     card.router,
+    monitoring.router,
 )

@@ -79,7 +79,9 @@ def make_plan(
 ) -> PlanOutcome:
     """Solve the plan of ``request``; raises :class:`planning.PlanError` when no plan exists."""
     started = time.perf_counter()
-    as_of = resolve_as_of(request.as_of, today, settings.max_as_of_future_days, "as_of")
+    as_of = resolve_as_of(
+        request.as_of, today, settings.max_as_of_future_days, "as_of", state.earliest_as_of
+    )
     policy = request.policy.to_policy()  # conflicting pins fail before any work
     view = state.view(as_of)
     inputs = build_plan_inputs(state, view, request, settings)
