@@ -41,7 +41,7 @@ def test_the_fairness_settings_build_the_training_configuration(
     monkeypatch.setenv("MUTASI_FAIRNESS_PROPENSITY_WEIGHTS", "true")
     config = TrainConfig.from_settings(Settings(), seed=3)
     assert config.seed == 3
-    assert config.ranking_policy.name == "fa*ir(target=1, alpha=0.3: gender)"
+    assert config.ranking_policy.name == "fa*ir(target=0.8, alpha=0.3: gender)"
     assert config.propensity.name == "ipw(controls=20, clip=10)"
     monkeypatch.setenv("MUTASI_FAIRNESS_RERANK", "none")
     assert not TrainConfig.from_settings(Settings()).ranking_policy.active
