@@ -31,6 +31,7 @@ from batch.score import OUTPUT_COLUMNS, OUTPUT_SCHEMA
 from batch.session import LOCAL, spark_session
 from batch.work import BatchWork, cached_scorer
 from mutasi.settings import Settings
+from serving.domain.fair_rerank import serving_policy
 from serving.state import ServingState, build_state, load_model
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class BatchSummary:
     n_without_candidates: int
     pairs_scored: int
     rows_written: int
+    fairness_policy: str = "none"  # the served version's shortlist re-ranking (issue 13)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -160,6 +162,7 @@ def run_batch(
         n_vacancies=len(vacancies),
         n_blocks=n_blocks,
         n_partitions=n_parts,
+        fairness_policy=serving_policy(state).name,
         seconds=seconds,
         **counts,
     )

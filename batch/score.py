@@ -5,7 +5,8 @@ the block's area; per vacancy ``same_position`` is decided by the same engine on
 who hold that post; then the eligible employees' features come from the serving snapshot
 (:meth:`features.fit.EmployeeSnapshot.pair_array`, the API's feature path) and
 :func:`serving.domain.scoring.score_top` predicts, keeps the top k and explains them
-(``pred_contrib`` on those k rows only), exactly as a ranking answer does. Each returned row
+(``pred_contrib`` on those k rows only), exactly as a ranking answer does, the shortlist
+re-ranked by the served version's fairness policy (serving/domain/fair_rerank.py). Each returned row
 also says who decides the move (:func:`features.authority.decision_authority`).
 
 The result has one row per (vacancy, rank); a vacancy nobody is eligible for keeps one row with
@@ -23,6 +24,7 @@ import pandas as pd
 from batch.blocks import Scope, area_rows, instansi_of_units
 from features.authority import decision_authority
 from features.eligibility import EligibilityResult, evaluate_eligibility
+from serving.domain.fair_rerank import selector, serving_policy
 from serving.domain.scoring import ScoredRow, score_top
 from serving.state import AsOfView, ServingState
 
@@ -145,7 +147,10 @@ class BlockScorer:
                 by_rule[str(rule_id)] += int(failing) - int(before)
             eligible = eligible[~np.isin(eligible, holders[~own.eligible])]
         features = view.employees.pair_array(position_id, eligible)
-        scored = score_top(state, features, view.nips[eligible], self.k, self.k, self.n_reasons)
+        nips = view.nips[eligible]
+        # The served version's fairness policy, as a ranking answer applies it (issue 13).
+        fair = selector(serving_policy(state), view, eligible, nips, self.k)
+        scored = score_top(state, features, nips, self.k, self.k, self.n_reasons, select=fair)
         self.pairs_scored += len(eligible)
         head = {
             "position_id": position_id,

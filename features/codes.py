@@ -89,3 +89,19 @@ def ids_of_codes(index: pd.Index, codes: np.ndarray) -> pd.Series:
     """The ids at ``codes`` in ``index`` (-1 -> missing), as a str series."""
     values = np.where(codes >= 0, index.to_numpy()[np.maximum(codes, 0)], None)
     return pd.Series(values, dtype="str")
+
+
+def labelled_groups(
+    labels: np.ndarray, known: np.ndarray, n: int, min_share: float
+) -> list[tuple[str, float, np.ndarray]]:
+    """(value, share of ``n``, member mask) of every group of ``labels`` among the ``known``
+    rows whose share reaches ``min_share`` (the groups fairness constraints are put on)."""
+    if n == 0:
+        return []
+    text = np.asarray(labels, dtype=object).astype(str)
+    values, counts = np.unique(text[known], return_counts=True)
+    return [
+        (str(value), count / n, known & (text == value))
+        for value, count in zip(values, counts, strict=True)
+        if count / n >= min_share
+    ]

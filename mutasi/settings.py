@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from features.contract import MAX_CELL_LENGTH
+
+# The protected attributes FA*IR may constrain, and their intersections (issue 13; the same names
+# as training/fairness_roles.py; kept here so that settings import nothing from training).
+FairRerankAttribute = Literal[
+    "gender", "age_band", "region_of_origin",
+    "gender_x_age_band", "gender_x_region_of_origin", "age_band_x_region_of_origin",
+]  # fmt: skip
+DEFAULT_RERANK_ATTRIBUTES: tuple[FairRerankAttribute, ...] = (
+    "gender", "age_band", "region_of_origin", "gender_x_age_band",
+)  # fmt: skip
 
 
 class Settings(BaseSettings):
@@ -119,6 +130,46 @@ class Settings(BaseSettings):
     )
     plan_time_limit: float = Field(
         60.0, gt=0, description="Seconds the plan solver may take before it returns its best plan."
+    )
+
+    # --- fairness: mitigation and the promotion gate (issue 13; docs/fairness.md) ----------
+    fairness_propensity_weights: bool = Field(
+        False,
+        description="Train on inverse-propensity weights that correct for whom the historical "
+        "policy chose to move (training/propensity.py).",
+    )
+    fairness_propensity_clip: float = Field(
+        10.0, ge=1.0, description="Largest propensity weight, as a multiple of the mean weight."
+    )
+    fairness_propensity_controls: int = Field(
+        20, ge=1, le=500, description="Eligible non-chosen candidates sampled per training move."
+    )
+    fairness_rerank: Literal["none", "fair"] = Field(
+        "fair",
+        description="Shortlist re-ranking the trained version is audited with and served with: "
+        "'fair' = FA*IR's ranked group fairness test (training/fair_ranking.py).",
+    )
+    fairness_rerank_target: float = Field(
+        0.8,  # chosen from the trade-off of three provinces (docs/fairness.md)
+        gt=0.0,
+        le=1.0,
+        description="FA*IR minimum proportion as a share of a group's pool share.",
+    )
+    fairness_rerank_alpha: float = Field(
+        0.7, gt=0.0, lt=1.0, description="FA*IR significance (family-wise over the k prefixes)."
+    )
+    fairness_rerank_attributes: list[FairRerankAttribute] = Field(
+        default_factory=lambda: list(DEFAULT_RERANK_ATTRIBUTES),
+        min_length=1,
+        description="Protected attributes (and intersections) whose groups FA*IR constrains.",
+    )
+    fairness_gate_margin: float = Field(
+        0.05, ge=0.0, lt=1.0,
+        description="A protected group's impact ratio counts as worse than a reference only when "
+        "lower by more than this.",
+    )  # fmt: skip
+    fairness_gate_level: float = Field(
+        0.05, gt=0.0, lt=1.0, description="Family-wise level (Holm) of the gate's 'worse' tests."
     )
 
     # --- monitoring (issue 12: mutasi monitor, /v1/monitoring, /audit/monitoring) -------------

@@ -11,6 +11,7 @@ See docs/planning.md for the formulation.
 from planning.errors import Family, PlanError, PlanInfeasibleError, PlanInputError
 from planning.export import SHEETS, result_frames, write_csv, write_workbook
 from planning.greedy import greedy_plan
+from planning.group_floor import GroupFloor
 from planning.problem import PlanPolicy, PlanProblem
 from planning.report import BindingConstraint, PlanResult
 from planning.solve import SolveOptions, diagnose_infeasibility, solve_plan
@@ -19,6 +20,7 @@ __all__ = [
     "SHEETS",
     "BindingConstraint",
     "Family",
+    "GroupFloor",
     "PlanError",
     "PlanInfeasibleError",
     "PlanInputError",

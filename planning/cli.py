@@ -69,6 +69,20 @@ def plan_command(
     preference_weight: Annotated[
         float, typer.Option(min=0, help="Bonus for a move the employee asked for (first choice).")
     ] = DEFAULT_POLICY.preference_weight,
+    fair_floor: Annotated[
+        bool,
+        typer.Option(
+            "--fair-floor/--no-fair-floor",
+            help="Give each gender, age band and region of origin at least its share of the "
+            "moves (FA*IR's floor; docs/fairness.md).",
+        ),
+    ] = False,
+    fair_target: Annotated[
+        float, typer.Option(min=0.01, max=1, help="Floor as a share of a group's candidate share.")
+    ] = 1.0,
+    fair_alpha: Annotated[
+        float, typer.Option(min=0.001, max=0.999, help="Binomial tolerance of the floor.")
+    ] = 0.1,
     opt_out: Annotated[
         Path | None,
         typer.Option(help="CSV with a nip column: people never moved.", show_default=False),
@@ -97,6 +111,7 @@ def plan_command(
         "min_unit_share": min_unit_share,
         "max_moves_out": max_moves_out,
         "preference_weight": preference_weight,
+        **({"fairness": {"target": fair_target, "alpha": fair_alpha}} if fair_floor else {}),
     }
     try:
         request = plan_request(

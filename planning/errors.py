@@ -13,6 +13,7 @@ class Family(StrEnum):
     UNIT_FLOOR = "unit_floor"  # a source unit keeps its minimum share of ABK need
     MAX_MOVES_OUT = "max_moves_out"  # at most N moves out of any one unit
     PINS = "pins"  # pinned pairs in (forced) and out (forbidden)
+    GROUP_FLOOR = "group_floor"  # each protected group gets its share of the moves (issue 13)
     OPT_OUT = "opt_out"  # nips excluded from the plan
     ELIGIBILITY = "eligibility"  # only eligible pairs are variables
     INPUT = "input"  # malformed input tables or policy

@@ -55,13 +55,16 @@ class LinearModel:
     problem: PlanProblem
     value: np.ndarray
     lower: np.ndarray  # 1 for pinned pairs
-    slots: tuple[tuple[np.ndarray, float], ...]  # per pair (row or NO_ROW, coefficient)
+    # Per pair (row or NO_ROW, coefficient): one coefficient for all pairs, or one per pair
+    # (the group-floor rows, where members count against the floor and others for it).
+    slots: tuple[tuple[np.ndarray, float | np.ndarray], ...]
     rhs: np.ndarray
     row_family: np.ndarray
     mixed_units: np.ndarray
     mixed_rows: np.ndarray
     constant: float
     caps: OutCaps
+    n_group_rows: int = 0
 
     @property
     def n_rows(self) -> int:
@@ -87,7 +90,10 @@ class LinearModel:
             present = picked != NO_ROW
             rows.append(picked[present])
             cols.append(position[present])
-            vals.append(np.full(int(present.sum()), coefficient))
+            if isinstance(coefficient, np.ndarray):
+                vals.append(coefficient[columns][present])
+            else:
+                vals.append(np.full(int(present.sum()), coefficient))
         rows.append(self.mixed_rows)
         cols.append(len(columns) + np.arange(self.n_aux))
         vals.append(np.full(self.n_aux, -1.0))
@@ -154,6 +160,15 @@ def build_model(problem: PlanProblem, relax: Iterable[str] = ()) -> LinearModel:
     lower = (
         problem.pinned.astype(float) if Family.PINS not in relaxed else np.zeros(problem.n_pairs)
     )
+    floors = [] if Family.GROUP_FLOOR in relaxed else problem.group_floors
+    first_floor = first_mixed + len(mixed_units)
+    floor_slots = tuple(
+        (
+            np.full(problem.n_pairs, first_floor + i, dtype=ROW),
+            row.proportion - row.members[problem.pair_candidate].astype(float),
+        )
+        for i, row in enumerate(floors)
+    )
     return LinearModel(
         problem=problem,
         value=value,
@@ -164,13 +179,17 @@ def build_model(problem: PlanProblem, relax: Iterable[str] = ()) -> LinearModel:
             (cap_row, 1.0),
             (in_row, -1.0),
             (out_row, 1.0),
+            *floor_slots,
         ),
-        rhs=rhs,
-        row_family=row_family,
+        rhs=np.concatenate([rhs, [row.tolerance for row in floors]]),
+        row_family=np.concatenate(
+            [row_family, np.full(len(floors), str(Family.GROUP_FLOOR), dtype=object)]
+        ),
         mixed_units=mixed_units,
         mixed_rows=first_mixed + np.arange(len(mixed_units)),
         constant=weight * float(np.maximum(need_gap, 0).sum()),
         caps=caps,
+        n_group_rows=len(floors),
     )
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from planning.errors import Family, PlanInfeasibleError, PlanInputError
+from planning.group_floor import FloorRow, GroupFloor, candidate_groups, floor_rows
 from planning.inputs import (
     check_unique,
     describe_rows,
@@ -56,7 +57,9 @@ class PlanPolicy:
     - ``preference_weight``: bonus for a move the employee asked for, at priority 1; priority
       ``p`` earns ``weight * (4 - p) / 3``;
     - ``opt_out``: nips never moved; ``pins_in``: (nip, position_id) pairs that must happen;
-      ``pins_out``: pairs that must not.
+      ``pins_out``: pairs that must not;
+    - ``fairness``: a floor on each protected group's share of the moves (FA*IR's family,
+      planning/group_floor.py); the candidates frame then carries each attribute's column.
     """
 
     shortage_weight: float = 1.0
@@ -67,6 +70,7 @@ class PlanPolicy:
     opt_out: Collection[str] = frozenset()
     pins_in: Sequence[Pin] = ()
     pins_out: Sequence[Pin] = ()
+    fairness: GroupFloor | None = None
 
     def __post_init__(self) -> None:
         _check_number("shortage_weight", self.shortage_weight, 0.0, math.inf)
@@ -101,6 +105,7 @@ class PlanPolicy:
         out["opt_out"] = sorted(self.opt_out)
         out["pins_in"] = [list(p) for p in self.pins_in]
         out["pins_out"] = [list(p) for p in self.pins_out]
+        out["fairness"] = self.fairness.as_dict() if self.fairness is not None else None
         return out
 
 
@@ -143,6 +148,7 @@ class PlanProblem:
     priority: np.ndarray  # 0 = no preference
     pinned: np.ndarray  # bool per pair: pinned in
     policy: PlanPolicy = field(default_factory=PlanPolicy)
+    candidate_groups: dict[str, np.ndarray] = field(default_factory=dict)  # policy.fairness
     n_pairs_given: int = 0
     n_pairs_excluded: int = 0  # opt-outs and pins out
 
@@ -191,6 +197,14 @@ class PlanProblem:
     def merit(self) -> np.ndarray:
         """Per pair: score plus preference bonus, what a one-post ranking can see."""
         return self.score + self.bonus
+
+    @cached_property
+    def group_floors(self) -> list[FloorRow]:
+        """The fairness rows of the policy's group floor (empty without one)."""
+        eligible = np.zeros(self.n_candidates, dtype=bool)
+        eligible[self.pair_candidate] = True
+        seats = int(self.open_headcount.sum())
+        return floor_rows(self.candidate_groups, self.policy.fairness, seats, eligible)
 
     @cached_property
     def unit_floor(self) -> np.ndarray:
@@ -282,6 +296,7 @@ class PlanProblem:
             priority=read_priority(pairs, "pairs", "priority", PREFERENCE_LEVELS)[keep],
             pinned=pinned[keep],
             policy=policy,
+            candidate_groups=candidate_groups(candidates, policy.fairness),
             n_pairs_given=len(pairs),
             n_pairs_excluded=int((~keep).sum()),
         )

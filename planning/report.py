@@ -237,6 +237,39 @@ def _reasons(
     return reasons
 
 
+def group_shares(problem: PlanProblem, chosen: np.ndarray) -> pd.DataFrame:
+    """Per floor group: its share of the candidates and of the moves, and its floor."""
+    movers = problem.pair_candidate[chosen]
+    n = len(chosen)
+    rows = []
+    for row in problem.group_floors:
+        moves = int(row.members[movers].sum())
+        floor = row.proportion * n - row.tolerance
+        rows.append(
+            {
+                "group": row.label, "candidate_share": row.share, "moves": moves,
+                "move_share": moves / n if n else float("nan"), "floor": max(floor, 0.0),
+                "at_floor": bool(n and moves <= floor + 1e-6),
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _group_floor_binding(problem: PlanProblem, chosen: np.ndarray) -> BindingConstraint:
+    shares = group_shares(problem, chosen)
+    hit = shares.loc[shares["at_floor"], "group"] if len(shares) else pd.Series(dtype=object)
+    detail = (
+        ", ".join(
+            f"{g} {m} of {len(chosen)} moves"
+            for g, m in zip(shares["group"], shares["moves"], strict=True)
+            if g in set(hit)
+        )
+        if len(hit)
+        else ""
+    )
+    return BindingConstraint(str(Family.GROUP_FLOOR), len(hit), f"groups at their floor: {detail}")
+
+
 def _binding(
     problem: PlanProblem,
     chosen: np.ndarray,
@@ -275,4 +308,5 @@ def _binding(
         )
     pins = int(problem.pinned.sum())
     out.append(BindingConstraint(str(Family.PINS), pins, f"{pins} pinned moves forced"))
+    out.append(_group_floor_binding(problem, chosen))
     return tuple(b for b in out if b.count > 0)

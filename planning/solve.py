@@ -18,9 +18,11 @@ from planning.problem import PlanProblem
 from planning.report import PlanResult, build_result
 
 Method = Literal["auto", "milp", "assignment"]
-# Families relaxed one at a time to explain a solver-reported infeasibility.
+# Families relaxed one at a time to explain a solver-reported infeasibility. Group floors first:
+# an empty plan meets them, so they conflict only with pinned moves, and when they do they are
+# the rule the planner chose to add.
 DIAGNOSED: tuple[Family, ...] = (
-    Family.PERSON, Family.VACANCY, Family.UNIT_FLOOR, Family.MAX_MOVES_OUT,
+    Family.GROUP_FLOOR, Family.PERSON, Family.VACANCY, Family.UNIT_FLOOR, Family.MAX_MOVES_OUT,
 )  # fmt: skip
 
 
@@ -110,7 +112,7 @@ def solve_plan(problem: PlanProblem, options: SolveOptions | None = None) -> Pla
 def is_pure_assignment(model: LinearModel) -> bool:
     """True when only person and seat rows can bind and every pair's value is fixed: then the
     plan is a maximum-weight bipartite matching of people to seats."""
-    if model.n_aux:
+    if model.n_aux or model.n_group_rows:
         return False
     problem = model.problem
     cross = problem.cross

@@ -37,6 +37,7 @@ from mlflow import MlflowClient
 from mutasi.settings import Settings, get_settings
 from training import tracking
 from training.fairness import FairnessReport
+from training.fairness_review import Review
 from training.intervals import DEFAULT_LEVEL, SplitConformal
 from training.model import FitModel
 from training.oracle_eval import MAX_VACANCIES
@@ -49,6 +50,7 @@ _MANIFEST, _CLASSIFIER, _CONFORMAL, _CATALOGUE = (
     "manifest.json", "classifier.txt", "conformal.json", "catalogue.yaml",
 )  # fmt: skip
 FAIRNESS_REPORT = "fairness/report.json"
+FAIRNESS_REVIEW = "fairness/review.json"  # references, mitigation, causes (issue 13)
 MODEL_CARD_MD, MODEL_CARD_HTML = "model_card/model_card.md", "model_card/model_card.html"
 
 
@@ -76,6 +78,10 @@ class BundleManifest:
     retired_features: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     outcome_counts: dict[str, int] = field(default_factory=dict)
+    # The mitigation the version was trained and audited with (issue 13): the ranking policy is
+    # what serving applies, the training one is a record ({} for versions from before).
+    fairness_policy: dict[str, Any] = field(default_factory=dict)
+    training_mitigation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def time_split(self) -> TimeSplit:
@@ -112,6 +118,7 @@ class ModelBundle:
     version: str | None = None
     catalogue_path: Path | None = None
     fairness: FairnessReport | None = None
+    review: Review | None = None
     model_card_md: str | None = None
     model_card_html: str | None = None
     reference_profile: ReferenceProfile | None = None
@@ -198,6 +205,14 @@ def read_fairness(bundle_dir: Path) -> FairnessReport | None:
     return FairnessReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def read_review(bundle_dir: Path) -> Review | None:
+    """The bundle's fairness review (references, mitigation, causes); None if it has none."""
+    path = bundle_dir / FAIRNESS_REVIEW
+    if not path.exists():
+        return None
+    return Review.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def read_reference_profile(bundle_dir: Path) -> ReferenceProfile | None:
     """The bundle's reference profile; None for bundles trained before profiles existed."""
     path = bundle_dir / PROFILE_FILE
@@ -244,6 +259,7 @@ def load_bundle(
         version,
         catalogue if catalogue.exists() else None,
         fairness=read_fairness(local),
+        review=read_review(local),
         model_card_md=_optional_text(local / MODEL_CARD_MD),
         model_card_html=_optional_text(local / MODEL_CARD_HTML),
         reference_profile=read_reference_profile(local),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
@@ -25,7 +26,8 @@ console = Console()
 
 # Short metric names: with metrics as rows and models as columns the table fits 80 columns.
 METRIC_LABELS: dict[str, str] = {
-    "ndcg_at_10_oracle_gain": "oracle gain", "ndcg_at_10": "NDCG@10",
+    "ndcg_at_10_oracle_gain": "oracle gain", "served_ndcg_at_10_oracle_gain": "served gain",
+    "ndcg_at_10": "NDCG@10",
     "precision_at_10": "precision@10", "rmse": "RMSE", "mae": "MAE", "spearman": "Spearman",
     "auc_good": "AUC baik+", "ece": "ECE", "coverage_80": "coverage 80%", "width_80": "width 80%",
 }  # fmt: skip
@@ -97,7 +99,7 @@ def train_command(
     from training.train import prepare, train_on
 
     settings = get_settings()
-    config = TrainConfig(seed=seed)
+    config = TrainConfig.from_settings(settings, seed=seed)
     try:
         with step_progress() as bars:
             prepared = prepare(data_dir, settings, bars)
@@ -172,6 +174,10 @@ def promote_command(
     except (PromotionError, ValueError, KeyError, OSError, RuntimeError) as exc:
         raise _fail(str(exc)) from exc
     console.print(comparison_table(decision))
+    if decision.references:
+        console.print("Protected groups under four-fifths, against the references:")
+        for line in decision.references:
+            console.print(f"  - {escape(line)}")
 
 
 def card_command(

@@ -30,9 +30,11 @@ from fairlearn.metrics import MetricFrame, selection_rate
 
 from training import fairness_stats as fs
 from training.fairness_format import report_markdown
+from training.fairness_roles import PROTECTED, PROTECTED_INTERSECTIONS, QUALIFICATIONS
 
-ATTRIBUTES: tuple[str, ...] = ("gender", "age_band", "education_level", "region_of_origin")
-INTERSECTIONS: tuple[tuple[str, str], ...] = (("gender", "age_band"),)
+# Protected attributes first, then the qualifications posts may require (fairness_roles).
+ATTRIBUTES: tuple[str, ...] = PROTECTED + QUALIFICATIONS
+INTERSECTIONS: tuple[tuple[str, str], ...] = PROTECTED_INTERSECTIONS
 FOUR_FIFTHS = 0.8
 KEY_COLUMNS: tuple[str, ...] = ("vacancy_id", "nip", "score", "rank")
 

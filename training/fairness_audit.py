@@ -12,15 +12,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from training.bundle import FAIRNESS_REPORT
+from training.bundle import FAIRNESS_REPORT, FAIRNESS_REVIEW
 from training.evaluate import Evaluation, RankingSetup, load_oracle
-from training.fairness import FairnessReport, fairness_report
+from training.fair_ranking import FairRankPolicy
+from training.fairness import ATTRIBUTES, FairnessReport, fairness_report
+from training.fairness_causes import find_causes
+from training.fairness_explain import explain_by_requirements
+from training.fairness_review import (
+    GateRule,
+    Review,
+    build_review,
+    reference_selections,
+    served_ranks,
+)
 from training.model import FitModel
 from training.oracle_eval import (
     CandidatePool,
@@ -31,6 +41,7 @@ from training.oracle_eval import (
 )
 from training.pipeline_inputs import PipelineInputs
 from training.proxy import ALL_FEATURES, proxy_check
+from training.shortlists import shortlists
 from training.training_set import Part, Progress, SplitName
 
 FAIRNESS_MD = "fairness/report.md"
@@ -38,33 +49,73 @@ PROXY_CSV = "proxy/proxy_check.csv"
 N_BOOTSTRAP = 500
 
 
-class AuditInputError(ValueError):
-    """Pools or scores the audit cannot use; the message names the pool."""
+@dataclass(frozen=True)
+class AuditOptions:
+    """What the audit needs besides the model and its pools: the mitigation in force, the
+    training moves' propensity weights, the champion's ranks of the same pools (if one exists)
+    and the gate's rule (which flags need a cause)."""
+
+    policy: FairRankPolicy = field(default_factory=FairRankPolicy)
+    training_mitigation: str = "none"
+    weights: np.ndarray | None = None
+    champion_ranks: Sequence[np.ndarray] | None = None
+    rule: GateRule = field(default_factory=GateRule)
+    causes: bool = True
+    propensity: dict[str, float] = field(default_factory=dict)  # diagnostics of the weights
 
 
 @dataclass(frozen=True)
 class Audit:
-    """Fairness report of the shortlists and proxy check of the training features."""
+    """Fairness report of the shortlists (as served), proxy check of the training features,
+    and the review against the references (None for an audit without one)."""
 
     report: FairnessReport
     proxy: pd.DataFrame
+    review: Review | None = None
+    propensity: dict[str, float] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, float]:
-        """MLflow metrics: the report's, and per attribute the all-features proxy AUC."""
+        """MLflow metrics: the report's, the all-features proxy AUCs and the review's lowest
+        protected-attribute ratio per column (``fairness.review.<attribute>.min_ratio.<col>``)."""
         joint = self.proxy.loc[self.proxy["feature"] == ALL_FEATURES]
         proxy = {
             f"proxy.{attribute}.all_features_auc": float(value)
             for attribute, value in zip(joint["attribute"], joint["value"], strict=True)
             if np.isfinite(value)
         }
-        return self.report.metrics() | proxy
+        return self.report.metrics() | proxy | review_metrics(self.review) | self.propensity
 
     def write(self, out: Path) -> None:
-        """``fairness/report.json``, ``fairness/report.md`` and ``proxy/proxy_check.csv``."""
+        """``fairness/report.json`` and ``.md``, ``fairness/review.json``, the proxy check."""
         write_report(self.report, out)
         (out / FAIRNESS_MD).write_text(self.report.to_markdown(), encoding="utf-8")
         (out / PROXY_CSV).parent.mkdir(parents=True, exist_ok=True)
         self.proxy.to_csv(out / PROXY_CSV, index=False)
+        if self.review is not None:
+            write_review(self.review, out)
+
+
+def review_metrics(review: Review | None) -> dict[str, float]:
+    """The review's lowest ratio per protected attribute and column, and the blocking count."""
+    if review is None:
+        return {}
+    groups = review.references.groups
+    compared = groups.loc[~groups["excluded"] & (groups["role"] == "protected")]
+    out = {"fairness.review.blocking_groups": float(len(review.blocking()))}
+    for attribute, rows in compared.groupby("attribute", sort=False):
+        for source in review.references.sources:
+            value = float(rows[f"{source}_ratio"].min())
+            if np.isfinite(value):
+                out[f"fairness.review.{attribute}.min_ratio.{source}"] = value
+    return out
+
+
+def write_review(review: Review, out: Path) -> Path:
+    """The review as ``<out>/fairness/review.json``."""
+    path = out / FAIRNESS_REVIEW
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(review.to_dict(), indent=2), encoding="utf-8")
+    return path
 
 
 def write_report(report: FairnessReport, out: Path) -> Path:
@@ -73,38 +124,6 @@ def write_report(report: FairnessReport, out: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
     return path
-
-
-def vacancy_ranks(scores: np.ndarray) -> np.ndarray:
-    """Rank 1..n by descending score; ties keep pool order, as the ranking metrics' top-k does."""
-    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
-    ranks = np.empty(order.size, dtype=np.int64)
-    ranks[order] = np.arange(1, order.size + 1)
-    return ranks
-
-
-def shortlists(pools: Sequence[CandidatePool], scores: Sequence[np.ndarray]) -> pd.DataFrame:
-    """One row per candidate of every pool: vacancy_id, nip, score, rank and the attributes."""
-    if len(pools) != len(scores):
-        raise AuditInputError(f"{len(scores)} score arrays for {len(pools)} pools")
-    parts = []
-    for pool, score in zip(pools, scores, strict=True):
-        vacancy = f"{pool.vacancy.position_id}@{pool.vacancy.as_of.date()}"
-        if pool.attributes is None or len(pool.attributes) != pool.nips.size:
-            raise AuditInputError(f"pool {vacancy}: candidates lack their audit attributes")
-        if len(score) != pool.nips.size:
-            raise AuditInputError(
-                f"pool {vacancy}: {len(score)} scores for {pool.nips.size} candidates"
-            )
-        keys = pd.DataFrame(
-            {"vacancy_id": vacancy, "nip": pool.nips, "score": score, "rank": vacancy_ranks(score)}
-        )
-        parts.append(pd.concat([keys, pool.attributes.reset_index(drop=True)], axis=1))
-    if not parts:
-        raise AuditInputError("no pools: nothing to audit")
-    # Every pool's attributes share the contract's dtypes, so categories (and the age bands'
-    # declared order) survive the concatenation.
-    return pd.concat(parts, ignore_index=True)
 
 
 def audit_training(
@@ -117,6 +136,7 @@ def audit_training(
     max_vacancies: int,
     seed: int,
     progress: Progress | None = None,
+    options: AuditOptions | None = None,
 ) -> Audit | None:
     """Audit a freshly trained model; None when no held-out vacancy could be ranked.
 
@@ -130,7 +150,7 @@ def audit_training(
         scores = score_pools(pools, model.rank_score)
     if not pools:
         return None
-    return audit_model(model, pools, scores, parts["train"], inputs, retired, seed)
+    return audit_model(model, pools, scores, parts["train"], inputs, retired, seed, options=options)
 
 
 def audit_pools(
@@ -159,16 +179,71 @@ def audit_model(
     retired: Sequence[str] = (),
     seed: int = 0,
     n_bootstrap: int = N_BOOTSTRAP,
+    options: AuditOptions | None = None,
 ) -> Audit:
-    """Fairness report of the model's ``scores`` of the pools, and the proxy check.
+    """Fairness report of the model's shortlists of the pools as served (re-ranked if the
+    policy says so), the proxy check, and the review against the references with its causes.
 
     The proxy check looks at the training rows' features the model can use (retired,
     always-missing ones left out) against the gender and age band of their employees at the
     move date.
     """
-    report = fairness_report(shortlists(pools, scores), k=K, n_bootstrap=n_bootstrap, seed=seed)
+    options = options or AuditOptions()
+    report, review = shortlist_review(
+        pools, scores, options.policy,
+        transfers=inputs.dataset.transfers, champion_ranks=options.champion_ranks,
+        training_mitigation=options.training_mitigation, n_bootstrap=n_bootstrap, seed=seed,
+    )  # fmt: skip
     usable = [name for name in model.feature_names if name not in set(retired)]
     triples = train.moves[["nip", "position_id", "as_of"]]
     protected = inputs.builder.protected(triples).drop(columns="nip")
     proxy = proxy_check(train.features[usable], protected, seed=seed)
-    return Audit(report, proxy)
+    if options.causes:
+        causes = find_causes(
+            model, pools, review.references, options.rule, proxy,
+            move_attributes(inputs, train.moves), train, load_oracle(inputs.data_dir),
+            options.weights, seed,
+        )  # fmt: skip
+        review = replace(review, causes=causes)
+    return Audit(report, proxy, review, dict(options.propensity))
+
+
+def shortlist_review(
+    pools: Sequence[CandidatePool],
+    scores: Sequence[np.ndarray],
+    policy: FairRankPolicy,
+    *,
+    transfers: pd.DataFrame | None,
+    champion_ranks: Sequence[np.ndarray] | None = None,
+    training_mitigation: str = "none",
+    n_bootstrap: int = N_BOOTSTRAP,
+    seed: int = 0,
+) -> tuple[FairnessReport, Review]:
+    """The report of the shortlists as served under ``policy`` and their review against the
+    references (status quo from ``transfers``, the truth where the pools know it, the
+    champion's ranks if given); no causes (those need the training data)."""
+    ranks = served_ranks(pools, scores, K, policy)
+    frame = shortlists(pools, scores, ranks)
+    # Pools built by oracle_eval carry every attribute; hand-made ones may carry fewer.
+    present = [a for a in ATTRIBUTES if a in frame.columns]
+    report = fairness_report(frame, k=K, attributes=present, n_bootstrap=n_bootstrap, seed=seed)
+    explanation = explain_by_requirements(frame, report.groups, K, n_bootstrap, seed)
+    selections = reference_selections(
+        pools, scores, ranks, K,
+        transfers=transfers, re_ranked=policy.active, champion_ranks=champion_ranks,
+    )  # fmt: skip
+    review = build_review(
+        pools, selections, explanation, policy,
+        k=K, n_bootstrap=n_bootstrap, seed=seed, training_mitigation=training_mitigation,
+        frame=frame,
+    )  # fmt: skip
+    return report, review
+
+
+def move_attributes(inputs: PipelineInputs, moves: pd.DataFrame) -> pd.DataFrame:
+    """Gender, age band and region of origin of the moved employees at their move dates."""
+    triples = moves[["nip", "position_id", "as_of"]].reset_index(drop=True)
+    protected = inputs.builder.protected(triples)
+    home = inputs.dataset.employees.set_index("nip")["home_region_code"]
+    region = home.reindex(protected["nip"].astype(str)).to_numpy(dtype=object)
+    return protected.drop(columns="nip").assign(region_of_origin=region).reset_index(drop=True)

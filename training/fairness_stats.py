@@ -40,8 +40,14 @@ class GroupCodes:
     labels: tuple[str, ...]
 
 
-def row_outcomes(vacancy: np.ndarray, score: np.ndarray, rank: np.ndarray, k: int) -> RowOutcomes:
-    """Top-k membership, above-vacancy-median score and position exposure 1/log2(1+rank) per row."""
+def row_outcomes(
+    vacancy: np.ndarray, score: np.ndarray, rank: np.ndarray, k: int | np.ndarray
+) -> RowOutcomes:
+    """Top-k membership, above-vacancy-median score and position exposure 1/log2(1+rank) per row.
+
+    ``k`` is one shortlist length, or one per row (the status quo selects as many as were
+    moved into each vacancy).
+    """
     codes, uniques = pd.factorize(vacancy)
     n_vacancies = len(uniques)
     median = pd.Series(score).groupby(codes).transform("median").to_numpy()

@@ -111,13 +111,17 @@ def _train_booster(
     y_valid: np.ndarray,
     num_boost_round: int,
     early_stopping_rounds: int,
+    weight: np.ndarray | None = None,
 ) -> lgb.Booster:
     """Train with early stopping, then keep only the best iteration's trees.
+
+    ``weight`` weights the training rows (inverse-propensity weights, training/propensity.py);
+    the validation rows that stop the boosting stay unweighted.
 
     Trimming makes the in-memory booster identical to the one MLflow saves and reloads, so that
     training-time metrics and serving predictions come from the same trees.
     """
-    train_set = lgb.Dataset(x_train, label=y_train, free_raw_data=False)
+    train_set = lgb.Dataset(x_train, label=y_train, weight=weight, free_raw_data=False)
     valid_set = lgb.Dataset(x_valid, label=y_valid, reference=train_set, free_raw_data=False)
     booster = lgb.train(
         params,
@@ -165,8 +169,17 @@ class FitModel(BaseEstimator):  # type: ignore[misc]  # sklearn ships no type hi
         y_train: np.ndarray,
         x_valid: pd.DataFrame,
         y_valid: np.ndarray,
+        sample_weight: np.ndarray | None = None,
     ) -> Self:
-        """Fit regressor and classifier (early stopping on valid), then conformal on valid."""
+        """Fit regressor and classifier (early stopping on valid), then conformal on valid.
+
+        ``sample_weight`` (one per training row, e.g. inverse-propensity weights) weights both
+        boosters' training rows.
+        """
+        if sample_weight is not None and len(sample_weight) != len(x_train):
+            raise ValueError(
+                f"{len(sample_weight)} sample weights for {len(x_train)} training rows"
+            )
         xt, xv = self._select(x_train), self._select(x_valid)
         good_train, good_valid = (y_train >= GOOD_RATING), (y_valid >= GOOD_RATING)
         if good_train.all() or not good_train.any():
@@ -175,11 +188,11 @@ class FitModel(BaseEstimator):  # type: ignore[misc]  # sklearn ships no type hi
         rounds = (params.num_boost_round, params.early_stopping_rounds)
         self.regressor_ = _train_booster(
             params.booster_params("regression", self.seed, self.monotone, len(xt)),
-            xt, y_train, xv, y_valid, *rounds,
+            xt, y_train, xv, y_valid, *rounds, sample_weight,
         )  # fmt: skip
         self.classifier_ = _train_booster(
             params.booster_params("binary", self.seed, self.monotone, len(xt)),
-            xt, good_train.astype(float), xv, good_valid.astype(float), *rounds,
+            xt, good_train.astype(float), xv, good_valid.astype(float), *rounds, sample_weight,
         )  # fmt: skip
         self.conformal_ = SplitConformal(tuple(self.levels)).fit(y_valid, self.predict(xv))
         return self

@@ -30,6 +30,8 @@ from mlflow.exceptions import MlflowException
 from training.bundle import MODEL_CARD_HTML, MODEL_CARD_MD, BundleManifest, ModelBundle
 from training.fairness import FairnessReport
 from training.fairness_audit import PROXY_CSV
+from training.fairness_review import Review
+from training.model_card_fairness import review_context
 from training.proxy import ALL_FEATURES
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -75,6 +77,7 @@ class CardFacts:
     tags: Mapping[str, str]
     fairness: FairnessReport | None
     proxy: pd.DataFrame | None
+    review: Review | None = None  # references, mitigation, causes (issue 13)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def facts_of_version(bundle: ModelBundle, model_name: str, client: MlflowClient)
         tags=dict(run.data.tags),
         fairness=bundle.fairness,
         proxy=_logged_proxy(bundle.run_id),
+        review=bundle.review,
     )
 
 
@@ -171,6 +175,7 @@ def card_context(facts: CardFacts) -> dict[str, Any]:
         "excluded": report.excluded.to_dict(orient="records") if report is not None else [],
         "min_group_share": report.min_group_share if report is not None else None,
         "proxy": proxy_summary(facts.proxy) if facts.proxy is not None else [],
+        **review_context(facts.review),
     }
 
 

@@ -36,6 +36,8 @@ AUDIT_ATTRIBUTES: dict[str, str] = {
     "age_band": "age_band",
     "education_level": "education_level",
     "region_of_origin": "home_region_code",
+    "education_field": "education_field",
+    "golongan": "golongan",
 }
 
 Ranker = Callable[[pd.DataFrame], np.ndarray]
@@ -144,9 +146,21 @@ def eligible_rows(
 
 
 def audit_attributes(state: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """The :data:`AUDIT_ATTRIBUTES` of the kept state rows (index 0..n-1)."""
+    """The :data:`AUDIT_ATTRIBUTES` of the kept state rows (index 0..n-1); golongan by its
+    group (``III/c`` -> ``III``; PPPK grades -> ``PPPK``), so that groups are large enough to
+    compare."""
     rows = state.loc[keep, list(AUDIT_ATTRIBUTES.values())]
-    return rows.set_axis(list(AUDIT_ATTRIBUTES), axis=1).reset_index(drop=True)
+    frame = rows.set_axis(list(AUDIT_ATTRIBUTES), axis=1).reset_index(drop=True)
+    return frame.assign(golongan=golongan_group(frame["golongan"]))
+
+
+def golongan_group(golongan: pd.Series) -> pd.Series:
+    """PNS golongan I..IV from ``I/a``..``IV/e``; every PPPK grade is ``PPPK``."""
+    text = golongan.astype("object")
+    pns = text.str.contains("/", regex=False, na=False)
+    group = text.where(~pns, text.str.split("/").str[0]).where(pns | text.isna(), "PPPK")
+    categories = ["I", "II", "III", "IV", "PPPK"]
+    return pd.Series(pd.Categorical(group, categories=categories), index=golongan.index)
 
 
 def _by_date(vacancies: Sequence[Vacancy]) -> dict[pd.Timestamp, list[Vacancy]]:

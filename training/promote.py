@@ -3,8 +3,9 @@
 Both versions are evaluated on the challenger's test split (:mod:`training.holdout`). Promotion
 passes through a list of gates, each returning a :class:`GateResult`: the metric gate compares the
 primary metric (oracle-gain NDCG@10 when the data has an oracle, else Spearman) and breaks exact
-ties with RMSE; the fairness gate refuses a challenger whose shortlists raise a confident
-four-fifths flag the champion's did not (each version's fairness report, from its bundle).
+ties with RMSE; the fairness gate refuses a challenger whose shortlists treat a protected group
+confidently worse than today's practice or the champion beyond what merit explains
+(:mod:`training.fairness_gate`).
 ``force`` overrides failing gates; its reason and the overridden gates are recorded. Every
 decision is recorded: tags on the model versions and a run in the ``mutasi-promotions``
 experiment.
@@ -31,7 +32,9 @@ from training.evaluate import (
     SECONDARY,
     Evaluation,
 )
-from training.fairness import new_flags
+from training.fairness_audit import review_metrics
+from training.fairness_gate import holdout_review, judge
+from training.fairness_review import GateRule, Review
 from training.holdout import Holdout, evaluate_bundle, rebuild_holdout
 from training.training_set import Progress
 
@@ -71,6 +74,10 @@ class PromotionContext:
     challenger: ModelBundle
     champion: ModelBundle | None
     holdout: Holdout | None
+    # The challenger's fairness review the gate judges: with a champion, computed afresh on the
+    # challenger's pools with a champion column; without, the one its bundle stores.
+    review: Review | None = None
+    rule: GateRule = field(default_factory=GateRule)
 
 
 Gate = Callable[[PromotionContext], GateResult]
@@ -99,41 +106,12 @@ def metric_gate(ctx: PromotionContext, tolerance: float = 0.0) -> GateResult:
 
 
 def fairness_gate(ctx: PromotionContext) -> GateResult:
-    """No confident four-fifths flag the champion did not have (with no champion, or a champion
-    trained before fairness reports: none at all).
-
-    Only flags whose whole 95% interval lies under 0.8 count: top-10 shortlists from pools of
-    hundreds or thousands select a few percent of each group, so a point estimate under 0.8 is
-    often resampling noise, and a gate on noise would refuse at random. A challenger without a
-    report cannot be audited and is refused (``--force`` with a reason can still promote it).
-    """
-    challenger = ctx.challenger.fairness
-    if challenger is None:
-        return GateResult("fairness", False, "challenger has no fairness report: cannot audit it")
-    champion = ctx.champion.fairness if ctx.champion is not None else None
-    versus = _reference(ctx.comparison.champion_version, champion is not None)
-    raised = new_flags(challenger, champion, confident=True)
-    if raised:
-        listed = "; ".join(challenger.describe_flag(flag) for flag in sorted(raised))
-        return GateResult(
-            "fairness",
-            False,
-            f"{len(raised)} confident four-fifths flag(s) not raised by {versus}: {listed}",
-        )
-    kept = len(challenger.flags(confident=True))
-    if not kept:
-        return GateResult("fairness", True, "no confident four-fifths flag")
-    return GateResult(
-        "fairness", True, f"its {kept} confident four-fifths flag(s) shared by {versus}"
-    )
-
-
-def _reference(champion_version: str | None, has_report: bool) -> str:
-    if champion_version is None:
-        return "an empty reference (no champion yet)"
-    if not has_report:
-        return f"an empty reference (champion v{champion_version} has no fairness report)"
-    return f"champion v{champion_version}"
+    """No protected group shortlisted confidently worse than today's practice or the champion
+    beyond what merit explains (:mod:`training.fairness_gate`, rule in
+    :mod:`training.fairness_review`). A challenger without a review cannot be audited and is
+    refused (``--force`` with a reason can still promote it)."""
+    passed, reason = judge(ctx.review, ctx.rule, ctx.comparison.champion_version)
+    return GateResult("fairness", passed, reason)
 
 
 # Gates run in order; all must pass.
@@ -152,6 +130,8 @@ class Decision:
     record_run_id: str | None = None
     force_reason: str | None = None  # as given, when forced
     overridden: list[str] = field(default_factory=list)  # gates that failed but were forced
+    # Each protected four-fifths flag against the references, and which of them it exceeds.
+    references: list[str] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -168,9 +148,10 @@ def decide(
     results = [gate(ctx) for gate in gates]
     passed = all(r.passed for r in results)
     failed = "; ".join(f"{r.gate}: {r.reason}" for r in results if not r.passed)
+    lines = ctx.review.flag_lines(ctx.rule) if ctx.review is not None else []
     if passed:
         why = "; ".join(f"{r.gate}: {r.reason}" for r in results)
-        return Decision(True, False, why, ctx.comparison, results)
+        return Decision(True, False, why, ctx.comparison, results, references=lines)
     if force:
         return Decision(
             True,
@@ -180,8 +161,9 @@ def decide(
             results,
             force_reason=reason,
             overridden=[r.gate for r in results if not r.passed],
+            references=lines,
         )
-    return Decision(False, False, failed, ctx.comparison, results)
+    return Decision(False, False, failed, ctx.comparison, results, references=lines)
 
 
 def _metrics(evaluation: Evaluation) -> dict[str, float]:
@@ -213,7 +195,8 @@ def compare(
             {k.removeprefix("test_"): v for k, v in metrics.items()},
             challenger_fairness=_fairness_metrics(challenger),
         )
-        return PromotionContext(comparison, challenger, None, None), None
+        rule = _rule(settings)
+        return PromotionContext(comparison, challenger, None, None, challenger.review, rule), None
     champion = load_bundle(f"models:/{name}/{champion_mv.version}")
     holdout = rebuild_holdout(challenger.manifest, settings, progress=progress)
     new = evaluate_bundle(challenger, holdout)
@@ -222,7 +205,15 @@ def compare(
         new.primary_metric, str(challenger_mv.version), _metrics(new), str(champion_mv.version),
         _metrics(old), _fairness_metrics(challenger), _fairness_metrics(champion),
     )  # fmt: skip
-    return PromotionContext(comparison, challenger, champion, holdout), new
+    review = holdout_review(challenger, champion, holdout, (new, old))
+    if review is None:  # no pools to rank again: the stored review (status quo only)
+        review = challenger.review
+    ctx = PromotionContext(comparison, challenger, champion, holdout, review, _rule(settings))
+    return ctx, new
+
+
+def _rule(settings: Settings) -> GateRule:
+    return GateRule(settings.fairness_gate_margin, settings.fairness_gate_level)
 
 
 def _primary_name(has_oracle: bool) -> str:
@@ -230,7 +221,9 @@ def _primary_name(has_oracle: bool) -> str:
 
 
 def _fairness_metrics(bundle: ModelBundle) -> dict[str, float] | None:
-    return bundle.fairness.metrics() if bundle.fairness is not None else None
+    if bundle.fairness is None:
+        return None
+    return bundle.fairness.metrics() | review_metrics(bundle.review)
 
 
 def record(decision: Decision, settings: Settings) -> str:
@@ -267,6 +260,7 @@ def record(decision: Decision, settings: Settings) -> str:
                     "overridden_gates": decision.overridden,
                 },
                 "gates": [asdict(g) for g in decision.gates],
+                "references": decision.references,
                 "comparison": asdict(cmp),
             },
             "decision.json",
@@ -349,7 +343,7 @@ def comparison_table(decision: Decision) -> RichTable:
             (cmp.champion_fairness or {}).get(name, np.nan),
             (cmp.challenger_fairness or {}).get(name, np.nan),
             lower_is_better,
-            digits=0 if name.endswith("flags") else 4,
+            digits=0 if name.endswith(("flags", "groups")) else 4,
         )
     table.caption_justify = "left"
     table.caption = escape(
@@ -368,6 +362,7 @@ def fairness_rows(cmp: Comparison) -> list[tuple[str, str, bool]]:
         n.removeprefix(prefix).removesuffix(suffix) for n in names if n.endswith(suffix)
     )
     return [
+        ("fairness.review.blocking_groups", "fairness: groups blocking promotion", True),
         ("fairness.confident_four_fifths_flags", "fairness: confident four-fifths flags", True),
         ("fairness.four_fifths_flags", "fairness: four-fifths flags", True),
         *[

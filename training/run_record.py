@@ -18,7 +18,7 @@ from mutasi.settings import Settings
 from training import plots, tracking
 from training.bundle import BUNDLE_DIR, BundleManifest, write_bundle
 from training.evaluate import Evaluation, RankingSetup
-from training.fairness_audit import Audit, write_report
+from training.fairness_audit import Audit, write_report, write_review
 from training.fitting import Fitted, TrainConfig
 from training.model import FitModel
 from training.model_card import CardFacts, ModelCard, render_card, started_at
@@ -81,6 +81,8 @@ def manifest_of(
         max_vacancies=config.max_vacancies,
         metrics=evaluation.flat(model.name),
         outcome_counts=training_set.counts.as_dict(),
+        fairness_policy=config.ranking_policy.to_dict(),
+        training_mitigation=config.propensity.to_dict(),
     )
 
 
@@ -140,8 +142,23 @@ def run_params(
         "monotone_constraints": _monotone_text(model),
         "conformal_levels": ",".join(str(lv) for lv in model.levels),
         "max_vacancies": config.max_vacancies,
+        **fairness_params(config),
     }
     return {name: str(value) for name, value in params.items()}
+
+
+def fairness_params(config: TrainConfig) -> dict[str, Any]:
+    """The mitigation in force and the gate's rule, as run params (issue 13)."""
+    policy = config.ranking_policy
+    return {
+        "fairness_training": config.propensity.name,
+        "fairness_ranking": policy.name,
+        "fairness_rerank_target": policy.target,
+        "fairness_rerank_alpha": policy.alpha,
+        "fairness_propensity_clip": config.propensity.clip,
+        "fairness_gate_margin": config.gate.margin,
+        "fairness_gate_level": config.gate.level,
+    }
 
 
 def log_training_run(
@@ -204,6 +221,7 @@ def log_training_run(
                 tags=tags,
                 fairness=audit.report if audit is not None else None,
                 proxy=audit.proxy if audit is not None else None,
+                review=audit.review if audit is not None else None,
             )
         )
         with tempfile.TemporaryDirectory() as tmp:
@@ -257,6 +275,8 @@ def _write_accountability(
         audit.write(out)
     else:
         write_report(audit.report, out)
+        if audit.review is not None:
+            write_review(audit.review, out)
 
 
 def _monotone_text(model: FitModel) -> str:

@@ -14,11 +14,13 @@ import pandas as pd
 
 from mutasi.settings import Settings, get_settings
 from training.evaluate import Evaluation, evaluate_models, ranking_setup
-from training.fairness_audit import Audit, audit_training
+from training.fairness_audit import Audit, AuditOptions, audit_training
+from training.fairness_mitigation import champion_ranks, record_served_gain
 from training.feature_use import availability_now, blank, retired_features
 from training.fitting import Fitted, TrainConfig, fit_all
 from training.model import FitModel
 from training.pipeline_inputs import PipelineInputs, load_inputs
+from training.propensity import propensity_weights
 from training.run_record import log_training_run
 from training.training_set import (
     Part,
@@ -120,8 +122,19 @@ def train_on(
     inputs, training_set = prepared.inputs, prepared.training_set
     time_split = TimeSplit.from_fractions(training_set.moves["as_of"], config.fractions)
     parts, retired = model_parts(prepared, time_split, config.seed)
+    propensity = None
+    if config.propensity.enabled:
+        propensity = propensity_weights(
+            inputs,
+            parts["train"],
+            [name for name in inputs.catalogue.names if name not in retired],
+            config.propensity,
+            config.seed,
+            progress=lambda d, t: report("propensity weights (pools of training moves)", d, t),
+        )
     report("fitting model and baselines", 0, 1)
-    fitted = fit_all(parts, inputs.catalogue, config)
+    weights = propensity.weights if propensity is not None else None
+    fitted = fit_all(parts, inputs.catalogue, config, weights)
     report("fitting model and baselines", 1, 1)
     setup = ranking_setup(
         inputs.dataset,
@@ -141,7 +154,16 @@ def train_on(
         setup.n_skipped,
         seed=config.seed,
     )
+    record_served_gain(evaluation, setup, fitted.model.name, config.ranking_policy)
     report("fairness audit", 0, 1)
+    options = AuditOptions(
+        policy=config.ranking_policy,
+        training_mitigation=config.propensity.name,
+        weights=weights,
+        champion_ranks=champion_ranks(settings, setup, inputs) if config.register else None,
+        rule=config.gate,
+        propensity=propensity.metrics() if propensity is not None else {},
+    )
     audit = audit_training(
         fitted.model,
         evaluation,
@@ -152,6 +174,7 @@ def train_on(
         config.max_vacancies,
         config.seed,
         progress=lambda d, t: report("pools of held-out vacancies for the audit", d, t),
+        options=options,
     )
     report("fairness audit", 1, 1)
     report("logging to MLflow", 0, 1)

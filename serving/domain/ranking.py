@@ -18,6 +18,7 @@ from features.codes import optional_int
 from features.eligibility import EligibilityResult, PositionTarget, evaluate_eligibility
 from mutasi.settings import Settings
 from serving.audit.records import ItemRecord, Lineage
+from serving.domain.fair_rerank import applied, selector, serving_policy
 from serving.domain.scoring import ScoredRow, score_top
 from serving.errors import FieldProblem, NotFoundError, RequestFieldError
 from serving.schemas.common import Failure, PositionSummary, ServedModel, StaffingImpact
@@ -248,8 +249,15 @@ def rank_position(
     eligible_rows = pool[result.eligible]
     features = view.employees.pair_array(target.features, eligible_rows)
     nips = view.nips[eligible_rows]
-    scored = score_top(state, features, nips, options.k, options.n_explained, settings.n_reasons)
+    policy = serving_policy(state)
+    fair = selector(policy, view, eligible_rows, nips, options.k)
+    scored = score_top(
+        state, features, nips, options.k, options.n_explained, settings.n_reasons, select=fair
+    )
     ranked = [_candidate(state, view, target, r, int(eligible_rows[r.row])) for r in scored.rows]
+    score_rank = fair.score_rank if fair is not None else None
+    for candidate, r in zip(ranked, scored.rows, strict=True):
+        candidate.score_rank = int(score_rank[r.row]) if score_rank is not None else r.rank
     n_ineligible = int((~result.eligible).sum())
     response = RankingResponse(
         request_id=request_id,
@@ -265,6 +273,7 @@ def rank_position(
             ineligible=_ineligible(state, result) if options.include_ineligible else None,
         ),
         unknown_nips=unknown,
+        fairness=fair.applied() if fair is not None else applied(policy),
     )
     items = [
         item_record(r, c.nip, target.rules.position_id)

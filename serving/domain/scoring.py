@@ -8,6 +8,7 @@ a 10,000-candidate ranking within a few tens of milliseconds.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,13 +80,18 @@ def score_top(
     k: int,
     n_explain: int,
     n_reasons: int,
+    select: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Scored:
-    """Score every row of ``features`` (model column order), keep the top k, explain a few."""
+    """Score every row of ``features`` (model column order), keep the top k, explain a few.
+
+    ``select`` picks the returned rows, best first, from all rows' scores instead of plain
+    top-k (the fairness re-ranking, serving/domain/fair_rerank.py).
+    """
     if len(features) == 0:
         return Scored([], 0.0)
     threads = state.predict_threads
     raw_all = np.asarray(state.regressor.predict(features, num_threads=threads), dtype=np.float64)
-    top = top_k(raw_all, keys, k)
+    top = top_k(raw_all, keys, k) if select is None else select(raw_all)
     chosen = features[top]
     rating = np.clip(raw_all[top], RATING_MIN, RATING_MAX)
     started = time.perf_counter()

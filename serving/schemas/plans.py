@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from planning import PlanPolicy
+from planning import GroupFloor, PlanPolicy
 from serving.schemas.common import (
     EXAMPLE_NIP,
     Contribution,
@@ -54,6 +54,43 @@ class PlanPin(BaseModel):
     position_id: PositionId
 
 
+FloorAttribute = Literal["gender", "age_band", "region_of_origin"]
+FLOOR_DEFAULT: tuple[FloorAttribute, ...] = ("gender", "age_band", "region_of_origin")
+
+
+class PlanFairnessRequest(BaseModel):
+    """A floor on each protected group's share of the plan's moves (FA*IR's family, issue 13)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attributes: list[FloorAttribute] = Field(
+        default_factory=lambda: list(FLOOR_DEFAULT),
+        min_length=1,
+        description="Protected attributes whose groups get a floor.",
+    )
+    target: float = Field(
+        1.0, gt=0, le=1, description="A group's floor as a share of its share of the candidates."
+    )
+    alpha: float = Field(
+        0.1, gt=0, lt=1, description="Binomial tolerance: the floor at full size is FA*IR's "
+        "minimum F^-1(alpha; seats, target x share).",
+    )  # fmt: skip
+
+    def to_floor(self) -> GroupFloor:
+        """The optimiser's group floor."""
+        return GroupFloor(tuple(self.attributes), self.target, self.alpha)
+
+
+class PlanGroupShare(BaseModel):
+    """A protected group's share of the candidates and of the plan's moves."""
+
+    group: str = Field(examples=["gender=P"])
+    candidate_share: float
+    moves: int
+    floor: float = Field(description="The fewest moves of the group the plan may have.")
+    at_floor: bool
+
+
 class PlanPolicyRequest(BaseModel):
     """The planner's rules and weights (docs/planning.md); every field is optional."""
 
@@ -85,6 +122,9 @@ class PlanPolicyRequest(BaseModel):
     opt_out: list[Nip] = Field(default_factory=list, description="NIPs never moved.")
     pins_in: list[PlanPin] = Field(default_factory=list, description="Moves that must happen.")
     pins_out: list[PlanPin] = Field(default_factory=list, description="Moves that must not.")
+    fairness: PlanFairnessRequest | None = Field(
+        None, description="Floors on protected groups' shares of the moves (none by default)."
+    )
 
     def to_policy(self) -> PlanPolicy:
         """The optimiser's policy (raises :class:`planning.PlanError` on conflicting pins)."""
@@ -96,6 +136,7 @@ class PlanPolicyRequest(BaseModel):
             opt_out=self.opt_out,
             pins_in=[(p.nip, p.position_id) for p in self.pins_in],
             pins_out=[(p.nip, p.position_id) for p in self.pins_out],
+            fairness=self.fairness.to_floor() if self.fairness is not None else None,
         )
 
 
@@ -256,3 +297,6 @@ class PlanResponse(BaseModel):
     binding: list[BindingRule]
     eligibility: PlanEligibility
     unknown_nips: list[str]
+    fairness: list[PlanGroupShare] | None = Field(
+        None, description="With a fairness policy: each constrained group's share of the moves."
+    )

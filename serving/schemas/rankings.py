@@ -139,6 +139,28 @@ class RankedCandidate(BaseModel):
         description="Top SHAP contributions by magnitude (empty beyond explain_top)."
     )
     staffing: StaffingImpact
+    score_rank: int | None = Field(
+        None,
+        description="Rank by predicted rating alone; differs from `rank` where the fairness "
+        "policy moved the candidate (absent in answers from before fairness policies).",
+    )
+
+
+class FairnessApplied(BaseModel):
+    """Which fairness policy produced the order of the candidates (docs/fairness.md)."""
+
+    policy: str = Field(examples=["none", "fa*ir(target=1, alpha=0.1: gender, age_band)"])
+    method: str = Field(description="`none`: by predicted rating; `fair`: FA*IR re-ranking.")
+    attributes: list[str] = Field(description="Protected attributes whose groups it constrains.")
+    target: float | None = Field(description="Minimum proportion as a share of the pool share.")
+    alpha: float | None = Field(description="Significance of FA*IR's ranked group fairness test.")
+    moved_up: int = Field(
+        description="Returned candidates the predicted rating alone would not have put in the "
+        "top k."
+    )
+    unmet_groups: list[str] = Field(
+        description="Groups whose minimum could not be met (nobody of them left in the pool)."
+    )
 
 
 class RankingResponse(BaseModel):
@@ -151,3 +173,8 @@ class RankingResponse(BaseModel):
     candidates: list[RankedCandidate]
     eligibility: EligibilitySummary
     unknown_nips: list[str] = Field(description="Requested NIPs that are not in the snapshot.")
+    fairness: FairnessApplied | None = Field(
+        None,
+        description="The fairness policy that produced this order (absent in answers given "
+        "before fairness policies were recorded).",
+    )

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from serving.state import ServingState
 from training.fairness import FairnessReport
+from training.fairness_review import Review
 
 # The full HTML card is a document to read, not a page of this site: its own inline styles, but
 # no script, no network, and sandboxed so that it cannot act as this origin.
@@ -54,6 +55,7 @@ class ModelDocuments:
     card_markdown: str | None
     card_html: str | None
     fairness: FairnessReport | None
+    review: Review | None = None  # reference columns and the mitigation in force (issue 13)
 
     @property
     def card_body(self) -> Markup | None:
@@ -66,4 +68,6 @@ class ModelDocuments:
 def served_documents(state: ServingState) -> ModelDocuments:
     """The documents of the model version ``state`` serves."""
     bundle = state.bundle
-    return ModelDocuments(bundle.model_card_md, bundle.model_card_html, bundle.fairness)
+    return ModelDocuments(
+        bundle.model_card_md, bundle.model_card_html, bundle.fairness, bundle.review
+    )

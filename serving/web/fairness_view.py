@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from training.fairness import FairnessReport
+from training.fairness_roles import role_of
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ class AttributeTable:
     attribute: str
     rows: tuple[GroupRow, ...]
     missing: int
+
+    @property
+    def role(self) -> str:
+        """``protected`` (the gate reads it) or ``qualification`` (reported only)."""
+        return role_of(self.attribute)
 
     @property
     def n_flags(self) -> int:

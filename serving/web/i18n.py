@@ -172,6 +172,25 @@ ID: dict[str, str] = {
     "fairness_flag_count": "{n} tanda empat-perlima.",
     "fairness_attribute": "Atribut: {attribute}",
     "fairness_missing": "{n} baris tanpa nilai atribut ini.",
+    # fairness review: references and mitigation (issue 13)
+    "review_title": "Dibandingkan dengan acuan",
+    "review_not_available": "Tinjauan terhadap acuan tidak tersedia untuk versi model ini.",
+    "review_mitigation": "Mitigasi yang berlaku: {mitigation}.",
+    "review_blocking": "{n} kelompok terlindungi menghalangi promosi.",
+    "review_rule": (
+        "Rasio dampak seleksi kelompok terlindungi dengan interval 95%, lowongan yang sama untuk "
+        "setiap kolom. Sebuah kelompok menghalangi promosi bila ditandai, pasti lebih buruk "
+        "daripada praktik saat ini atau champion, dan melampaui yang dijelaskan oleh merit."
+    ),
+    "col_beyond": "Melampaui",
+    "col_blocks": "Menghalangi",
+    "blocks_yes": "ya",
+    "flag_only": "tanda",
+    "role_protected": "terlindungi",
+    "role_qualification": "kualifikasi, tidak digerbang",
+    "lineage_fairness": "Kebijakan keadilan",
+    "fairness_moved_up": "{n} kandidat dinaikkan",
+    "fairness_policy_unrecorded": "tidak tercatat (jawaban lama)",
     "col_group": "Kelompok",
     "col_n_rows": "Baris",
     "col_n_people": "Orang",
@@ -352,6 +371,25 @@ EN: dict[str, str] = {
     "fairness_flag_count": "{n} four-fifths flags.",
     "fairness_attribute": "Attribute: {attribute}",
     "fairness_missing": "{n} rows lack this attribute.",
+    # fairness review: references and mitigation (issue 13)
+    "review_title": "Against the references",
+    "review_not_available": "The review against the references is not available for this version.",
+    "review_mitigation": "Mitigation in force: {mitigation}.",
+    "review_blocking": "{n} protected group(s) block promotion.",
+    "review_rule": (
+        "Selection impact ratios of the protected groups with 95% intervals, the same vacancies "
+        "for every column. A group blocks promotion when it is flagged, confidently worse than "
+        "today's practice or the champion, and beyond what merit explains."
+    ),
+    "col_beyond": "Beyond",
+    "col_blocks": "Blocks",
+    "blocks_yes": "yes",
+    "flag_only": "flag",
+    "role_protected": "protected",
+    "role_qualification": "qualification, not gated",
+    "lineage_fairness": "Fairness policy",
+    "fairness_moved_up": "{n} candidates moved up",
+    "fairness_policy_unrecorded": "not recorded (older answer)",
     "col_group": "Group",
     "col_n_rows": "Rows",
     "col_n_people": "People",

@@ -36,6 +36,7 @@ from serving.web.monitoring_view import MonitoringPage, mentoring_csv_text, moni
 from serving.web.render import render, translator
 from serving.web.session import SessionCodec
 from serving.web.views import PAGE_SIZE, AnswerList, answer_view, parse_filters
+from training.model_card_fairness import review_context
 
 router = APIRouter(prefix="/audit", include_in_schema=False)
 RequestId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -234,7 +235,10 @@ def fairness(request: Request, principal: AuditorDep) -> HTMLResponse:
         return state
     docs = served_documents(state)
     tables = None if docs.fairness is None else fairness_tables(docs.fairness)
-    return render(request, "fairness.html", principal, state=state, docs=docs, tables=tables)
+    review = review_context(docs.review)
+    return render(
+        request, "fairness.html", principal, state=state, docs=docs, tables=tables, review=review
+    )
 
 
 MENTORING_ON_PAGE = 200

@@ -252,6 +252,34 @@ def test_opted_out_people_are_never_moved(api: TestClient, answer: Any) -> None:
     assert plan["objective"]["total"] <= answer.json()["objective"]["total"] + 1e-6
 
 
+def test_group_floors_give_each_group_its_share_and_the_audit_keeps_the_policy(
+    api: TestClient, answer: Any
+) -> None:
+    assert answer.json()["fairness"] is None  # no floors unless asked for
+    fairness = {"attributes": ["gender", "age_band"], "target": 1.0, "alpha": 0.5}
+    response = api.post("/v1/plans", json=_body(api, fairness=fairness), headers=HR)
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    shares = {g["group"]: g for g in plan["fairness"]}
+    assert {g.split("=")[0] for g in shares} == {"gender", "age_band"}
+    gender = _view(api).state.set_index("nip")["gender"].astype(str)
+    moved = [m["nip"] for _, m in _moves(plan)]
+    for label in ("L", "P"):
+        group = shares.get(f"gender={label}")
+        if group is not None:
+            assert group["moves"] == int((gender.reindex(moved) == label).sum())
+            assert group["moves"] >= group["floor"] - 1e-6
+    assert all(0 < g["candidate_share"] <= 1 for g in shares.values())
+    # A constraint can only cost the objective, never add to it.
+    assert plan["objective"]["total"] <= answer.json()["objective"]["total"] + 1e-6
+    audit: AuditStore = api.app.state.audit  # type: ignore[attr-defined]
+    row = audit.answer(plan["request_id"])
+    assert row is not None
+    assert json.loads(row.request_json)["body"]["policy"]["fairness"] == fairness
+    bad = api.post("/v1/plans", json=_body(api, fairness={"attributes": ["religion"]}), headers=HR)
+    assert bad.status_code == 422
+
+
 def test_the_plan_endpoint_is_documented(api: TestClient) -> None:
     spec = api.get("/openapi.json").json()
     assert "/v1/plans" in spec["paths"]

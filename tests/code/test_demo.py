@@ -29,3 +29,12 @@ def test_the_demo_vacancy_has_the_largest_shortage(small_province: Path) -> None
     shortage = active["abk_need"] - headcount.reindex(active.index).fillna(0)
     chosen = a_vacancy(small_province)
     assert shortage[chosen] == shortage.max() > 0
+
+
+def test_the_demo_never_forces_a_promotion_and_says_when_a_gate_refuses() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    promote = [line for line in recipe.splitlines() if "mutasi promote" in line]
+    assert promote, "the demo promotes"
+    assert all("--force" not in line.split(";")[0] for line in promote)
+    assert "REFUSED" in recipe  # ...and an unearned promotion is said, not forced

@@ -76,6 +76,26 @@ def test_the_plan_is_printed_and_written(planned: tuple[Any, Path]) -> None:
     )
 
 
+def test_group_floors_are_an_option_and_recorded_in_the_plan(
+    champion: Champion, planned: tuple[Any, Path], tmp_path: Path
+) -> None:
+    vacancies = _vacancies(champion, tmp_path / "vacancies.csv")
+    out = tmp_path / "out"
+    result = _run(
+        champion.province, "--vacancies", vacancies, "--out", out, "--max-moves-out", 2,
+        "--fair-floor", "--fair-alpha", 0.5,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    answer = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    groups = {g["group"].split("=")[0] for g in answer["fairness"]}
+    assert groups <= {"gender", "age_band", "region_of_origin"}
+    assert "gender" in groups
+    assert all(g["moves"] >= g["floor"] - 1e-6 for g in answer["fairness"])
+    plain = json.loads((planned[1] / "plan.json").read_text(encoding="utf-8"))
+    assert plain["fairness"] is None
+    assert answer["objective"]["total"] <= plain["objective"]["total"] + 1e-6
+
+
 def test_an_infeasible_plan_exits_1_naming_the_constraint(
     champion: Champion, planned: tuple[Any, Path], tmp_path: Path
 ) -> None:

@@ -23,3 +23,29 @@ def test_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     settings = Settings()
     assert settings.tracking_uri == "http://mlflow.internal:5000"
     assert settings.audit_url == "postgresql+psycopg://u@db/audit"
+
+
+def test_the_fairness_settings_build_the_training_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typing import get_args
+
+    from mutasi.settings import FairRerankAttribute
+    from training.fairness_roles import PROTECTED, parts
+    from training.fitting import TrainConfig
+
+    # Every attribute FA*IR may be given is protected (or an intersection of protected ones).
+    assert all(set(parts(a)) <= set(PROTECTED) for a in get_args(FairRerankAttribute))
+    monkeypatch.setenv("MUTASI_FAIRNESS_RERANK_ALPHA", "0.3")
+    monkeypatch.setenv("MUTASI_FAIRNESS_RERANK_ATTRIBUTES", '["gender"]')
+    monkeypatch.setenv("MUTASI_FAIRNESS_PROPENSITY_WEIGHTS", "true")
+    config = TrainConfig.from_settings(Settings(), seed=3)
+    assert config.seed == 3
+    assert config.ranking_policy.name == "fa*ir(target=0.8, alpha=0.3: gender)"
+    assert config.propensity.name == "ipw(controls=20, clip=10)"
+    monkeypatch.setenv("MUTASI_FAIRNESS_RERANK", "none")
+    assert not TrainConfig.from_settings(Settings()).ranking_policy.active
+    # A qualification (or a typo) is no attribute to re-rank on.
+    monkeypatch.setenv("MUTASI_FAIRNESS_RERANK_ATTRIBUTES", '["education_level"]')
+    with pytest.raises(ValueError, match="fairness_rerank_attributes"):
+        Settings()

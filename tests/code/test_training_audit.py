@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from features.asof import age_band
-from training.fairness_audit import AuditInputError, shortlists, vacancy_ranks
+from training.fairness_explain import COMPETENCE, STRATUM
 from training.metrics import top_k
 from training.oracle_eval import AUDIT_ATTRIBUTES, CandidatePool, Vacancy
+from training.shortlists import AuditInputError, shortlists, vacancy_ranks
 
 
 def _pool(position: str, scores: list[float], genders: list[str]) -> CandidatePool:
@@ -42,7 +43,14 @@ def test_ranks_follow_scores_and_ties_keep_pool_order_like_top_k() -> None:
 def test_shortlists_one_row_per_candidate_with_attributes() -> None:
     pools = [_pool("A", [1.0, 3.0, 2.0], ["L", "P", "L"]), _pool("B", [0.0, 5.0], ["P", "P"])]
     frame = shortlists(pools, [np.array([1.0, 3.0, 2.0]), np.array([0.0, 5.0])])
-    assert list(frame.columns) == ["vacancy_id", "nip", "score", "rank", *AUDIT_ATTRIBUTES]
+    attributes = list(pools[0].attributes.columns)  # type: ignore[union-attr]
+    assert set(attributes) <= set(AUDIT_ATTRIBUTES)
+    assert list(frame.columns) == [
+        "vacancy_id", "nip", "score", "rank", *attributes, COMPETENCE, STRATUM,
+    ]  # fmt: skip
+    # Pools without the requirement features: standing unknown, one stratum per vacancy.
+    assert frame[COMPETENCE].isna().all()
+    assert set(frame[STRATUM]) == {"field ? / ?"}
     assert frame["vacancy_id"].tolist() == ["A@2024-03-01"] * 3 + ["B@2024-03-01"] * 2
     assert frame["rank"].tolist() == [3, 1, 2, 2, 1]
     assert frame["gender"].tolist() == ["L", "P", "L", "P", "P"]

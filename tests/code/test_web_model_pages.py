@@ -19,6 +19,7 @@ from serving.audit import AuditStore
 from serving.web.documents import CARD_CSP
 from tests.serving_fixtures import KEYS, Champion, headers
 from training.bundle import ModelBundle
+from training.fair_ranking import FairRankPolicy
 from training.fairness import fairness_report
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -181,12 +182,52 @@ def test_the_fairness_report_highlights_four_fifths_flags(
         ("gender", "P", "above_median_rate"),
     }
     monkeypatch.setattr(_bundle(client), "fairness", report)
+    monkeypatch.setattr(_bundle(client), "review", None)
     page = client.get("/audit/fairness", params={"lang": "en"}).text
+    assert "not available for this version" in page
     flagged = re.findall(r'<tr class="flagged[^"]*">\s*<td>([^<]+)</td>', page)
     assert flagged == ["P"]
     assert "selection &lt; 4/5" in page
     assert "above median &lt; 4/5" in page
     assert "2 four-fifths flags." in page
+
+
+def test_the_fairness_page_shows_the_reference_columns_and_the_mitigation(
+    client: TestClient,
+) -> None:
+    review = _bundle(client).review
+    assert review is not None
+    page = client.get("/audit/fairness", params={"lang": "en"}).text
+    section = page[page.index('id="fairness-references"') :]
+    for column in ("this model", "today&#39;s practice", "the truth", "Beyond", "Blocks"):
+        assert column in section
+    assert "Mitigation in force: training: none; ranking: none." in page
+    blocking = len(review.blocking())
+    assert f"{blocking} protected group(s) block promotion." in page
+    assert "(protected)" in page
+    assert "(qualification, not gated)" in page
+    rows = re.findall(r"<td>(gender|age_band|region_of_origin)[^<]* = ", section)
+    assert set(rows) <= {"gender", "age_band", "region_of_origin"}
+    assert "gender" in rows
+
+
+def test_an_answer_page_names_the_fairness_policy_that_ordered_it(client: TestClient) -> None:
+    manifest = _bundle(client).manifest
+    before = manifest.fairness_policy
+    policy = FairRankPolicy(method="fair", attributes=("gender",), alpha=0.5)
+    manifest.fairness_policy = policy.to_dict()
+    try:
+        state = client.app.state.holder.current  # type: ignore[attr-defined]
+        position = sorted(state.targets)[len(state.targets) // 2]
+        answer = client.post(
+            f"/v1/positions/{position}/rankings", json={"k": 5}, headers=headers(Role.HR_SYSTEM)
+        ).json()
+    finally:
+        manifest.fairness_policy = before
+    page = client.get(f"/audit/rankings/{answer['request_id']}", params={"lang": "en"}).text
+    assert 'id="fairness-policy"' in page, page[:2000]
+    policy_cell = page[page.index('id="fairness-policy"') :].split("</dd>")[0]
+    assert policy.name in policy_cell
 
 
 def test_a_recommendation_shows_its_vacancies_with_waterfalls(client: TestClient) -> None:

@@ -1,31 +1,35 @@
-"""The fairness promotion gate: a challenger may not raise a confident four-fifths flag that the
-champion did not have; with no champion (or a champion without a report) the reference has no
-flags, so a first model with confident flags needs ``--force --reason``. The forced reason and
+"""The fairness promotion gate: a challenger may not shortlist a protected group confidently
+worse than today's practice (the status quo) or the champion, beyond what the truth explains;
+without a review, or without any reference to compare with, it is refused. The forced reason and
 the overridden gate are recorded on the version and in the decision record.
 
-Reports are computed on hand-made shortlists (gender only): a biased ranking puts men on top of
-every pool, a fair one interleaves. Recording uses the session's throw-away MLflow store under a
-model name of its own, so the registry workflow test's aliases are untouched.
+Reviews are computed on synthetic pools with a known truth (tests/model/fairness_cases.py):
+women are as qualified as men, a biased ranking pushes them down, a fair one does not; today's
+practice is merit plus noise, or (``history_penalty``) a practice that discriminated as well.
+Recording uses the session's throw-away MLflow store under a model name of its own, so the
+registry workflow test's aliases are untouched.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import mlflow
 import numpy as np
-import pandas as pd
 import pytest
 from rich.console import Console
 
 from mutasi.settings import Settings, get_settings
+from tests.model.fairness_cases import synthetic_pools
 from training import tracking
 from training.bundle import load_bundle
-from training.fairness import FairnessReport, fairness_report
+from training.fair_ranking import FairRankPolicy
+from training.fairness_audit import review_metrics, shortlist_review
+from training.fairness_review import GateRule, Review, served_ranks
+from training.oracle_eval import K
 from training.promote import (
     DEFAULT_GATES,
     Comparison,
@@ -37,60 +41,72 @@ from training.promote import (
 )
 from training.train import TrainResult
 
-BIASED_FLAG = ("gender", "P", "selection_rate")
+RULE = GateRule()
 
 
-def _report(boost: float, n_vacancies: int = 60, pool: int = 40) -> FairnessReport:
-    """Pools half L, half P; scores favour L by ``boost`` standard deviations."""
-    rng = np.random.default_rng(3)
-    gender = np.tile(["L", "P"], n_vacancies * pool // 2)
-    frame = pd.DataFrame(
-        {
-            "vacancy_id": np.repeat(np.arange(n_vacancies), pool),
-            "nip": np.tile([f"{i:018d}" for i in range(pool)], n_vacancies),
-            "score": rng.normal(size=gender.size) + boost * (gender == "L"),
-            "gender": gender,
-        }
-    )
-    frame["rank"] = frame.groupby("vacancy_id")["score"].rank(ascending=False, method="first")
-    return fairness_report(frame, attributes=("gender",), intersections=(), n_bootstrap=200)
+def _scores(boost: float, seed: int = 0) -> tuple[list[np.ndarray], Any, Any]:
+    pools, transfers = synthetic_pools(penalty=0.0, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    scores = [
+        p.truth
+        + rng.normal(0, 0.1, p.nips.size)
+        - boost * (p.attributes["gender"] == "P").to_numpy()
+        for p in pools
+    ]
+    return scores, pools, transfers
+
+
+def _review(boost: float, champion_boost: float | None = None, history_penalty: float = 0.0,
+            transfers: bool = True) -> Review:  # fmt: skip
+    scores, pools, moves = _scores(boost)
+    if history_penalty:
+        _, moves = synthetic_pools(penalty=0.0, seed=0, history_penalty=history_penalty)
+    champion = None
+    if champion_boost is not None:
+        theirs, _, _ = _scores(champion_boost)
+        champion = served_ranks(pools, theirs, K, FairRankPolicy())
+    _, review = shortlist_review(
+        pools, scores, FairRankPolicy(), transfers=moves if transfers else None,
+        champion_ranks=champion, n_bootstrap=200, seed=3,
+    )  # fmt: skip
+    return review
 
 
 @pytest.fixture(scope="module")
-def biased() -> FairnessReport:
-    report = _report(boost=3.0)
-    assert BIASED_FLAG in report.flags(confident=True)
-    return report
+def biased() -> Review:
+    review = _review(boost=0.6)
+    blocking = review.blocking(RULE)
+    assert ("gender", "P") in set(zip(blocking["attribute"], blocking["group"], strict=True))
+    return review
 
 
 @pytest.fixture(scope="module")
-def fair() -> FairnessReport:
-    report = _report(boost=0.0)
-    assert report.flags() == set()
-    return report
+def fair() -> Review:
+    review = _review(boost=0.0)
+    assert review.blocking(RULE).empty
+    return review
 
 
-def _ctx(
-    challenger: FairnessReport | None,
-    champion: FairnessReport | None,
-    has_champion: bool = True,
-) -> PromotionContext:
-    """Metrics where the challenger wins, so only the fairness gate can refuse; the reports as
-    ``compare`` puts them into the bundles and the comparison."""
+def _ctx(review: Review | None, champion_version: str | None = None) -> PromotionContext:
+    """Metrics where the challenger wins, so only the fairness gate can refuse."""
+    has = champion_version is not None
+    metrics = review_metrics(review) if review is not None else None
     cmp = Comparison(
         "ndcg_at_10_oracle_gain",
         "2",
         {"ndcg_at_10_oracle_gain": 0.9, "rmse": 0.5},
-        "1" if has_champion else None,
-        {"ndcg_at_10_oracle_gain": 0.8, "rmse": 0.6} if has_champion else None,
-        challenger.metrics() if challenger is not None else None,
-        champion.metrics() if champion is not None else None,
+        champion_version,
+        {"ndcg_at_10_oracle_gain": 0.8, "rmse": 0.6} if has else None,
+        metrics,
+        {"fairness.review.blocking_groups": 0.0} if has else None,
     )
     return PromotionContext(
         cmp,
-        challenger=SimpleNamespace(fairness=challenger),  # type: ignore[arg-type]
-        champion=SimpleNamespace(fairness=champion) if has_champion else None,  # type: ignore[arg-type]
+        challenger=SimpleNamespace(fairness=None, review=review),  # type: ignore[arg-type]
+        champion=SimpleNamespace(fairness=None) if has else None,  # type: ignore[arg-type]
         holdout=None,
+        review=review,
+        rule=RULE,
     )
 
 
@@ -98,81 +114,63 @@ def test_the_gate_is_a_default_gate() -> None:
     assert fairness_gate in DEFAULT_GATES
 
 
-def test_new_confident_flag_is_refused_and_listed(
-    biased: FairnessReport, fair: FairnessReport
+def test_a_group_pushed_down_beyond_practice_and_truth_is_refused_and_listed(
+    biased: Review,
 ) -> None:
-    decision = decide(_ctx(biased, fair), DEFAULT_GATES)
+    decision = decide(_ctx(biased), DEFAULT_GATES)
     assert not decision.promoted
     assert [g.passed for g in decision.gates] == [True, False]
     reason = decision.gates[1].reason
-    assert "champion v1" in reason
-    assert "gender=P selection_rate impact ratio" in reason
-    assert "fairness:" in decision.reason
+    assert "confidently worse than today's practice" in reason
+    assert "beyond what the truth explains" in reason
+    assert "gender=P selection impact ratio: this model" in reason
+    assert "the truth" in reason
+    assert "mitigation in force: training: none; ranking: none" in reason
 
 
-def test_promote_table_compares_the_fairness_of_both_versions(
-    biased: FairnessReport, fair: FairnessReport
-) -> None:
+def test_promote_table_shows_the_blocking_groups(biased: Review) -> None:
     console = Console(record=True, width=240)
-    console.print(comparison_table(decide(_ctx(biased, fair), DEFAULT_GATES)))
+    console.print(comparison_table(decide(_ctx(biased, "1"), DEFAULT_GATES)))
     text = console.export_text()
-    flags = next(li for li in text.splitlines() if "confident four-fifths flags" in li)
-    confident = len(biased.flags(confident=True))
-    assert [c.strip() for c in flags.split("│")[2:5]] == ["0", str(confident), f"+{confident}"]
-    ratio = next(li for li in text.splitlines() if "min selection impact ratio, gender" in li)
-    assert f"{biased.metrics()['fairness.gender.min_selection_impact_ratio']:.4f}" in ratio
+    line = next(li for li in text.splitlines() if "groups blocking promotion" in li)
+    n = len(biased.blocking(RULE))
+    assert [c.strip() for c in line.split("│")[2:5]] == ["0", str(n), f"+{n}"]
     assert "REFUSED: fairness:" in text
 
 
-def test_flag_description_names_group_ratio_and_interval(biased: FairnessReport) -> None:
-    text = biased.describe_flag(BIASED_FLAG)
-    assert text.startswith("gender=P selection_rate impact ratio 0.")
-    assert text.endswith("]")
-    with pytest.raises(KeyError, match="no group gender=X"):
-        biased.describe_flag(("gender", "X", "selection_rate"))
-
-
-def test_flag_the_champion_had_too_passes(biased: FairnessReport) -> None:
-    result = fairness_gate(_ctx(biased, biased))
+def test_a_fair_challenger_passes(fair: Review) -> None:
+    result = fairness_gate(_ctx(fair))
     assert result.passed, result.reason
-    assert "shared by champion v1" in result.reason
+    assert "no protected group worse than today's practice" in result.reason
 
 
-def test_a_fairer_challenger_passes(biased: FairnessReport, fair: FairnessReport) -> None:
-    assert fairness_gate(_ctx(fair, biased)).passed
-
-
-def test_point_flag_whose_interval_reaches_four_fifths_does_not_count(
-    biased: FairnessReport, fair: FairnessReport
-) -> None:
-    groups = biased.groups.copy()
-    groups["selection_impact_ratio_hi"] = 0.9  # the interval now reaches past 0.8
-    groups["four_fifths_above_median"] = False
-    noisy = replace(biased, groups=groups)
-    assert BIASED_FLAG in noisy.flags()
-    assert noisy.flags(confident=True) == set()
-    assert fairness_gate(_ctx(noisy, fair)).passed
-
-
-def test_no_champion_compares_against_no_flags(
-    biased: FairnessReport, fair: FairnessReport
-) -> None:
-    refused = fairness_gate(_ctx(biased, None, has_champion=False))
-    assert not refused.passed
-    assert "no champion yet" in refused.reason
-    assert fairness_gate(_ctx(fair, None, has_champion=False)).passed
-
-
-def test_champion_without_report_compares_against_no_flags(biased: FairnessReport) -> None:
-    result = fairness_gate(_ctx(biased, None))
+def test_a_disparity_todays_practice_shares_passes_unless_the_champion_did_better() -> None:
+    # History discriminated as much as the challenger does: no worse than today's practice.
+    shared = _review(boost=0.6, history_penalty=0.6)
+    assert fairness_gate(_ctx(shared)).passed, fairness_gate(_ctx(shared)).reason
+    # ...but a fair champion is a reference too: the challenger is worse than it.
+    with_champion = _review(boost=0.6, champion_boost=0.0, history_penalty=0.6)
+    result = fairness_gate(_ctx(with_champion, "1"))
     assert not result.passed
-    assert "champion v1 has no fairness report" in result.reason
+    assert "today's practice and champion v1" in result.reason
+    row = with_champion.verdicts(RULE).set_index(["attribute", "group"]).loc[("gender", "P")]
+    assert row["worse_champion"]
+    assert not row["worse_status_quo"]
 
 
-def test_challenger_without_report_cannot_be_audited(fair: FairnessReport) -> None:
-    result = fairness_gate(_ctx(None, fair))
+def test_a_challenger_without_review_or_reference_cannot_be_audited(fair: Review) -> None:
+    assert not fairness_gate(_ctx(None)).passed
+    assert "no fairness review" in fairness_gate(_ctx(None)).reason
+    alone = _review(boost=0.0, transfers=False)
+    result = fairness_gate(_ctx(alone))
     assert not result.passed
-    assert "no fairness report" in result.reason
+    assert "no reference to compare with" in result.reason
+
+
+def test_the_margin_and_level_are_the_gates_settings() -> None:
+    review = _review(boost=0.25)
+    strict, lenient = GateRule(margin=0.0, level=0.2), GateRule(margin=0.5, level=0.001)
+    assert len(review.blocking(strict)) >= len(review.blocking(lenient)) == 0
 
 
 @pytest.fixture
@@ -201,9 +199,9 @@ def _promote_with(ctx: PromotionContext, settings: Settings, **kwargs: Any) -> A
 
 
 def test_refused_then_forced_with_reason_records_the_override(
-    gate_registry: Settings, biased: FairnessReport, fair: FairnessReport
+    gate_registry: Settings, biased: Review
 ) -> None:
-    settings, ctx = gate_registry, _ctx(biased, fair)
+    settings, ctx = gate_registry, _ctx(biased, "1")
     refused = _promote_with(ctx, settings)
     assert not refused.promoted
     assert _champion(settings) == "1"
@@ -218,13 +216,13 @@ def test_refused_then_forced_with_reason_records_the_override(
     assert tags["promotion_forced"] == "true"
     assert tags["promotion_force_reason"] == why
     assert tags["promotion_overridden_gates"] == "fairness"
-    assert "gender=P selection_rate" in tags["promotion_reason"]
+    assert "gender=P selection impact ratio" in tags["promotion_reason"]
 
     record = mlflow.get_run(forced.record_run_id)
     assert record.data.tags["overridden_gates"] == "fairness"
     assert record.data.tags["force_reason"] == why
-    assert record.data.metrics["challenger_fairness.confident_four_fifths_flags"] >= 1
-    assert record.data.metrics["champion_fairness.confident_four_fifths_flags"] == 0
+    assert record.data.metrics["challenger_fairness.review.blocking_groups"] >= 1
+    assert record.data.metrics["champion_fairness.review.blocking_groups"] == 0
     local = mlflow.artifacts.download_artifacts(
         run_id=record.info.run_id, artifact_path="decision.json"
     )
@@ -255,4 +253,12 @@ def test_trained_version_carries_the_report_the_gate_reads(trained: TrainResult)
         for folder in ("fairness", "proxy")
         for f in mlflow.MlflowClient().list_artifacts(trained.run_id, folder)
     }
-    assert logged == {"fairness/report.json", "fairness/report.md", "proxy/proxy_check.csv"}
+    assert logged == {
+        "fairness/report.json", "fairness/report.md", "fairness/review.json",
+        "proxy/proxy_check.csv",
+    }  # fmt: skip
+    assert bundle.review is not None
+    assert bundle.review.to_dict() == json.loads(json.dumps(trained.audit.review.to_dict()))
+    assert {"status_quo", "oracle"} <= set(bundle.review.references.sources)
+    assert run.data.params["fairness_ranking"] == "none"  # TEST_CONFIG: no mitigation
+    assert "fairness.review.blocking_groups" in run.data.metrics

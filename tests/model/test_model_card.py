@@ -19,8 +19,10 @@ from training.model_card import (
     MODEL_ROWS,
     CardFacts,
     facts_of_version,
+    markdown_text,
     render_card,
 )
+from training.model_card_fairness import review_context
 from training.train import TrainResult
 
 SECTIONS = (
@@ -114,6 +116,36 @@ def test_fairness_and_proxy_sections_match_the_audit(
     proxy = trained.audit.proxy
     joint = proxy.loc[(proxy["attribute"] == "age_band") & (proxy["feature"] == "(all features)")]
     assert f"| `age_band` | {int(joint['n_rows'].iloc[0])} | {joint['value'].iloc[0]:.2f}" in md
+
+
+def test_the_card_shows_the_reference_columns_causes_and_the_mitigation(
+    trained: TrainResult, bundle: ModelBundle
+) -> None:
+    review = bundle.review
+    assert review is not None
+    md = bundle.model_card_md or ""
+    section = md[md.index("### Against the references") : md.index("### Proxy check")]
+    assert "Mitigation in force: **training: none; ranking: none**" in section
+    assert "| group | this model | today's practice | the truth |" in section
+    context = review_context(review)
+    assert f"{context['review_blocking']} group(s) block promotion." in section
+    assert context["review_rows"], "the protected groups compared are listed"
+    for row in context["review_rows"]:
+        cells = " | ".join(row["cells"])
+        assert f"| `{row['attribute']}` = `{row['group']}` | {cells} |" in section
+    assert {r["attribute"] for r in context["review_rows"]} <= {
+        "gender", "age_band", "region_of_origin", "gender_x_age_band",
+    }  # fmt: skip
+    assert "### Qualifications against the posts' stated requirements" in section
+    causes = section[section.index("### Causes") :]
+    lines = context["cause_lines"]
+    for line in lines:
+        assert f"- {markdown_text(line)}\n" in causes
+    # Every suspect of docs/model.md is put to its test.
+    assert any("within-pool score gap" in li for li in lines)
+    assert any("when neutralising" in li and "years_to_retirement" in li for li in lines)
+    assert any(li.startswith("seniority-driven labels: spearman(label - truth") for li in lines)
+    assert any(li.startswith("selection by the historical policy") for li in lines)
 
 
 def test_html_escapes_text(facts: CardFacts) -> None:

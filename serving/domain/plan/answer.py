@@ -19,7 +19,8 @@ import pandas as pd
 
 from features.codes import optional_int, optional_str
 from mutasi.settings import Settings
-from planning import PlanResult, SolveOptions, solve_plan
+from planning import PlanProblem, PlanResult, SolveOptions, solve_plan
+from planning.report import group_shares
 from serving.audit.records import ItemRecord, Lineage
 from serving.domain.plan.inputs import PlanInputs, build_plan_inputs
 from serving.domain.ranking import (
@@ -34,6 +35,7 @@ from serving.schemas.plans import (
     BindingRule,
     PlanAlternative,
     PlanEligibility,
+    PlanGroupShare,
     PlannedMove,
     PlannedVacancy,
     PlanObjective,
@@ -110,6 +112,7 @@ def make_plan(
             ineligible_by_rule=inputs.ineligible_by_rule,
         ),
         unknown_nips=inputs.unknown_nips,
+        fairness=_group_shares(problem, result) if policy.fairness is not None else None,
     )
     assignments = result.assignments
     items = [
@@ -127,6 +130,20 @@ def make_plan(
         moves.shap_seconds,
         time.perf_counter() - started,
     )
+
+
+def _group_shares(problem: PlanProblem, result: PlanResult) -> list[PlanGroupShare]:
+    shares = group_shares(problem, result.chosen)
+    return [
+        PlanGroupShare(
+            group=str(r["group"]),
+            candidate_share=round(float(r["candidate_share"]), 4),
+            moves=int(r["moves"]),
+            floor=round(float(r["floor"]), 3),
+            at_floor=bool(r["at_floor"]),
+        )
+        for r in shares.to_dict(orient="records")
+    ]
 
 
 def explain_moves(

@@ -23,8 +23,10 @@ from serving.errors import FieldProblem, RequestFieldError
 from serving.schemas.plans import PlanRequest, PlanVacancy
 from serving.state import AsOfView, ServingState
 from training.intervals import RATING_MAX, RATING_MIN
+from training.oracle_eval import AUDIT_ATTRIBUTES
 
 PREFERENCE_FEATURE = "preference_priority"  # NaN = the employee did not ask for the unit
+FLOOR_ATTRIBUTES: tuple[str, ...] = ("gender", "age_band", "region_of_origin")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ def build_plan_inputs(
             "nip": view.nips[pool],
             "position_id": view.position_ids[pool],
             "unit_id": view.unit_ids[pool],
+            # Read only by a fairness policy's group floors (planning/group_floor.py).
+            **{
+                a: view.state[AUDIT_ATTRIBUTES[a]].to_numpy(dtype=object)[pool]
+                for a in FLOOR_ATTRIBUTES
+            },
         }),
         pairs=_pair_frame(view, targets, scored),
         units=unit_staffing(state, view),
