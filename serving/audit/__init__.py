@@ -36,6 +36,7 @@ from serving.audit.chain import (
     document_hash,
     verify_chain,
 )
+from serving.audit.participation import ParticipationLog
 from serving.audit.queries import AnswerFilter, AnswerSummary, DecisionRecord, decision_record
 from serving.audit.records import (
     AnswerRecord,
@@ -81,8 +82,9 @@ def _sqlite_transactions(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get(_BEGIN, '')}")
 
 
-class AuditStore:
-    """Writes and reads audit records through SQLAlchemy."""
+class AuditStore(ParticipationLog):
+    """Writes and reads audit records through SQLAlchemy (participation records: see
+    :class:`~serving.audit.participation.ParticipationLog`)."""
 
     def __init__(self, url: str, clock: Callable[[], datetime] | None = None) -> None:
         self.url = url
@@ -333,7 +335,7 @@ class AuditStore:
         return verify_chain(self.chain_records(), self.chain_head, self.first_unchained, anchor)
 
     def first_unchained(self) -> tuple[str, str] | None:
-        """``(kind, id)`` of an answer or decision that has no chain entry, or None."""
+        """``(kind, id)`` of a record (of any chained table) that has no chain entry, or None."""
         with self._reading() as session:
             return queries.unchained(session)
 

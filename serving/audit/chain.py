@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from serving.audit.tables import AuditAnswer, AuditDecision
+from serving.audit.tables import (
+    AuditAnswer,
+    AuditDecision,
+    AuditObjection,
+    AuditPlanFinal,
+    AuditReview,
+    AuditUsulan,
+)
 
 GENESIS = "0" * 64  # prev_hash of the first record
 
@@ -93,6 +100,73 @@ def decision_content(row: AuditDecision) -> dict[str, Any]:
         "override": bool(row.override),
         "override_kind": row.override_kind,
         "chosen_rank": None if row.chosen_rank is None else int(row.chosen_rank),
+    }
+
+
+def usulan_content(row: AuditUsulan) -> dict[str, Any]:
+    """Everything that matters of a stored usulan statement, as plain JSON values."""
+    return {
+        "statement_id": row.statement_id,
+        "nip": row.nip,
+        "version": int(row.version),
+        "kind": row.kind,
+        "choices": [
+            {"unit_id": str(c["unit_id"]), "priority": int(c["priority"]), "reason": c["reason"]}
+            for c in row.choices
+        ],
+        "opt_out_reason": row.opt_out_reason,
+        "opt_out_note": row.opt_out_note,
+        "note": row.note,
+        "submitted_by": row.submitted_by,
+        "effective_on": row.effective_on.isoformat(),
+        "received_at": utc_iso(row.received_at),
+        "key_id": row.key_id,
+        "role": row.role,
+    }
+
+
+def objection_content(row: AuditObjection) -> dict[str, Any]:
+    """Everything that matters of a stored objection, as plain JSON values."""
+    return {
+        "objection_id": row.objection_id,
+        "request_id": row.request_id,
+        "nip": row.nip,
+        "position_id": row.position_id,
+        "category": row.category,
+        "reason": row.reason,
+        "submitted_by": row.submitted_by,
+        "submitted_at": utc_iso(row.submitted_at),
+        "key_id": row.key_id,
+        "role": row.role,
+    }
+
+
+def review_content(row: AuditReview) -> dict[str, Any]:
+    """Everything that matters of a stored review of an objection, as plain JSON values."""
+    return {
+        "review_id": row.review_id,
+        "objection_id": row.objection_id,
+        "outcome": row.outcome,
+        "reviewed_by": row.reviewed_by,
+        "reason": row.reason,
+        "reviewed_at": utc_iso(row.reviewed_at),
+        "key_id": row.key_id,
+        "role": row.role,
+    }
+
+
+def plan_final_content(row: AuditPlanFinal) -> dict[str, Any]:
+    """Everything that matters of a plan's finalisation, as plain JSON values."""
+    return {
+        "final_id": row.final_id,
+        "request_id": row.request_id,
+        "finalised_by": row.finalised_by,
+        "finalised_at": utc_iso(row.finalised_at),
+        "override": bool(row.override),
+        "override_reason": row.override_reason,
+        "overridden": [str(o) for o in row.overridden],
+        "key_id": row.key_id,
+        "role": row.role,
     }
 
 

@@ -7,16 +7,41 @@ answers stays cheap however large the answers are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, selectinload
 
-from serving.audit.chain import ChainLink, answer_content, decision_content
+from serving.audit.chain import (
+    ChainLink,
+    answer_content,
+    decision_content,
+    objection_content,
+    plan_final_content,
+    review_content,
+    usulan_content,
+)
 from serving.audit.records import NewDecision
-from serving.audit.tables import ANSWER, DECISION, AuditAnswer, AuditDecision, AuditItem, ChainEntry
+from serving.audit.tables import (
+    ANSWER,
+    DECISION,
+    OBJECTION,
+    PLAN_FINAL,
+    REVIEW,
+    USULAN,
+    AuditAnswer,
+    AuditDecision,
+    AuditItem,
+    AuditObjection,
+    AuditPlanFinal,
+    AuditReview,
+    AuditUsulan,
+    Base,
+    ChainEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -185,15 +210,48 @@ def count_answers(session: Session, where: AnswerFilter) -> int:
     return int(session.scalar(query.where(*_conditions(where))) or 0)
 
 
+@dataclass(frozen=True)
+class Chained:
+    """A table whose rows are chain records: their id, time and content (the hashed part)."""
+
+    model: type[Base]
+    record_id: InstrumentedAttribute[str]
+    written_at: InstrumentedAttribute[datetime]
+    content: Callable[[Any], dict[str, Any]]
+    load: tuple[Any, ...] = ()  # loader options (an answer's items)
+
+
+# Every chain kind and where its records live; verify() walks them all.
+CHAINED: dict[str, Chained] = {
+    ANSWER: Chained(
+        AuditAnswer,
+        AuditAnswer.request_id,
+        AuditAnswer.created_at,
+        answer_content,
+        (selectinload(AuditAnswer.items),),
+    ),
+    DECISION: Chained(
+        AuditDecision, AuditDecision.decision_id, AuditDecision.decided_at, decision_content
+    ),
+    USULAN: Chained(AuditUsulan, AuditUsulan.statement_id, AuditUsulan.received_at, usulan_content),
+    OBJECTION: Chained(
+        AuditObjection, AuditObjection.objection_id, AuditObjection.submitted_at, objection_content
+    ),
+    REVIEW: Chained(AuditReview, AuditReview.review_id, AuditReview.reviewed_at, review_content),
+    PLAN_FINAL: Chained(
+        AuditPlanFinal, AuditPlanFinal.final_id, AuditPlanFinal.finalised_at, plan_final_content
+    ),
+}
+
+
 def unchained(session: Session) -> tuple[str, str] | None:
-    """``(kind, id)`` of the first answer or decision without a chain entry, or None."""
-    checks = (
-        (ANSWER, AuditAnswer.request_id, AuditAnswer.created_at),
-        (DECISION, AuditDecision.decision_id, AuditDecision.decided_at),
-    )
-    for kind, column, stamp in checks:
+    """``(kind, id)`` of the first record of any chained table without a chain entry, or None."""
+    for kind, table in CHAINED.items():
+        column = table.record_id
         chained = select(ChainEntry.record_id).where(ChainEntry.kind == kind)
-        found = session.scalar(select(column).where(column.not_in(chained)).order_by(stamp))
+        found = session.scalar(
+            select(column).where(column.not_in(chained)).order_by(table.written_at)
+        )
         if found is not None:
             return kind, str(found)
     return None
@@ -206,34 +264,27 @@ def chain_batch(
     query = select(ChainEntry).where(ChainEntry.seq > after)
     if period is not None:
         start, end = period
-        in_answers = select(AuditAnswer.request_id).where(
-            AuditAnswer.created_at >= start, AuditAnswer.created_at < end
-        )
-        in_decisions = select(AuditDecision.decision_id).where(
-            AuditDecision.decided_at >= start, AuditDecision.decided_at < end
-        )
         query = query.where(
-            ((ChainEntry.kind == ANSWER) & ChainEntry.record_id.in_(in_answers))
-            | ((ChainEntry.kind == DECISION) & ChainEntry.record_id.in_(in_decisions))
+            or_(
+                *(
+                    (ChainEntry.kind == kind)
+                    & ChainEntry.record_id.in_(
+                        select(t.record_id).where(t.written_at >= start, t.written_at < end)
+                    )
+                    for kind, t in CHAINED.items()
+                )
+            )
         )
     entries = session.scalars(query.order_by(ChainEntry.seq).limit(size)).all()
-    answer_ids = [e.record_id for e in entries if e.kind == ANSWER]
-    decision_ids = [e.record_id for e in entries if e.kind == DECISION]
-    answers = {
-        a.request_id: answer_content(a)
-        for a in session.scalars(
-            select(AuditAnswer)
-            .where(AuditAnswer.request_id.in_(answer_ids))
-            .options(selectinload(AuditAnswer.items))
+    contents: dict[str, dict[str, dict[str, Any]]] = {}
+    for kind, table in CHAINED.items():
+        ids = [e.record_id for e in entries if e.kind == kind]
+        if not ids:
+            continue
+        rows = session.scalars(
+            select(table.model).where(table.record_id.in_(ids)).options(*table.load)
         )
-    }
-    decisions = {
-        d.decision_id: decision_content(d)
-        for d in session.scalars(
-            select(AuditDecision).where(AuditDecision.decision_id.in_(decision_ids))
-        )
-    }
-    contents = {ANSWER: answers, DECISION: decisions}
+        contents[kind] = {str(getattr(r, table.record_id.key)): table.content(r) for r in rows}
     return [
         (
             ChainLink(e.seq, e.kind, e.record_id, e.prev_hash, e.record_hash),

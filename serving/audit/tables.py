@@ -28,6 +28,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 # The chain kinds: which table a chain entry's record lives in.
 ANSWER = "answer"
 DECISION = "decision"
+# ASN participation (issue 14): usulan statements, objections, their reviews, final plans.
+USULAN = "usulan"
+OBJECTION = "objection"
+REVIEW = "review"
+PLAN_FINAL = "plan_final"
 
 
 class Base(DeclarativeBase):
@@ -126,3 +131,86 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     record_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- ASN participation (issue 14) ------------------------------------------------------------
+
+
+class AuditUsulan(Base):
+    """One version of an employee's usulan mutasi: up to three units wished for, or an opt-out
+    from being moved this cycle, or (``kind`` withdrawal) taking the earlier version back.
+
+    Versions are never changed: a change is the next version, so every statement a ranking or
+    plan used stays readable. ``effective_on`` is the service's "today" when it was received.
+    """
+
+    __tablename__ = "audit_usulan"
+    __table_args__ = (UniqueConstraint("nip", "version"),)
+
+    statement_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    choices: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    opt_out_reason: Mapped[str | None] = mapped_column(String(32))
+    opt_out_note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    effective_on: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class AuditObjection(Base):
+    """An employee's objection (keberatan) to an audited answer or plan, asking a person to
+    review it."""
+
+    __tablename__ = "audit_objections"
+
+    objection_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("audit_answers.request_id"), index=True)
+    nip: Mapped[str] = mapped_column(String(18), index=True)
+    position_id: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class AuditReview(Base):
+    """The human review of an objection: upheld or rejected, by whom and why. One per objection
+    (final, like every audit record)."""
+
+    __tablename__ = "audit_reviews"
+
+    review_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    objection_id: Mapped[str] = mapped_column(
+        ForeignKey("audit_objections.objection_id"), unique=True, index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+    reviewed_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class AuditPlanFinal(Base):
+    """A plan declared final (one per plan), and whether an admin overrode objections to do it."""
+
+    __tablename__ = "audit_plan_finals"
+
+    final_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("audit_answers.request_id"), unique=True, index=True
+    )
+    finalised_by: Mapped[str] = mapped_column(String(200))
+    finalised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    override: Mapped[bool] = mapped_column(Boolean)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    overridden: Mapped[list[str]] = mapped_column(JSON)  # objection ids not resolved for it
+    key_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from mutasi.settings import Settings
 from serving.audit.records import Lineage
 from serving.errors import NotReadyError, ReloadBusyError, ReloadError
 from serving.state.memory import release_when_gone
+from serving.state.statements import NO_STATEMENTS, Statements
 from training.bundle import ModelBundle, load_bundle, resolve_model_uri
 from training.pipeline_inputs import fitted_builder
 
@@ -117,6 +119,8 @@ class ServingState:
             str(n): (None if pd.isna(v) else str(v)) for n, v in names.items()
         }
         self.targets = _position_targets(self.positions, dataset.units)
+        # Usulan statements applied over the export's preferences (serving.state.overlay).
+        self.statements: Statements = NO_STATEMENTS
         self._views: OrderedDict[pd.Timestamp, AsOfView] = OrderedDict()
         self._views_lock = threading.Lock()
         self._building: dict[pd.Timestamp, threading.Lock] = {}
@@ -286,6 +290,8 @@ class StateHolder:
         self._current: ServingState | None = None
         self.last_error: str | None = None
         self._reload_lock = threading.Lock()
+        self._derived: tuple[ServingState, Hashable, ServingState] | None = None
+        self._derived_lock = threading.Lock()
 
     @property
     def current(self) -> ServingState:
@@ -294,6 +300,20 @@ class StateHolder:
         if state is None:
             raise NotReadyError(f"service not ready: {self.last_error or 'loading'}")
         return state
+
+    def derived(
+        self, base: ServingState, token: Hashable, build: Callable[[ServingState], ServingState]
+    ) -> ServingState:
+        """A state made from ``base`` (e.g. with usulan statements applied), built once per
+        ``token`` and kept while ``base`` is the current state; a reload drops it."""
+        with self._derived_lock:
+            cached = self._derived
+            if cached is not None and cached[0] is base and cached[1] == token:
+                return cached[2]
+            made = build(base)
+            if base is self._current:
+                self._derived = (base, token, made)
+            return made
 
     @property
     def ready(self) -> bool:
@@ -336,6 +356,7 @@ class StateHolder:
         except Exception as exc:  # any failure to load must leave the old state serving
             raise ReloadError(_describe(exc)) from exc
         self._current = new  # the swap: one reference assignment
+        self._derived = None  # made from the old state: let it go with it
         self.last_error = None
         if old is not None:
             release_when_gone(old)  # once requests in flight on it, and this frame, let go
