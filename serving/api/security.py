@@ -19,11 +19,14 @@ API_KEY_HEADER = "X-API-Key"
 
 
 class Role(StrEnum):
-    """What a key may do: rank (hr_system), read answers and the model (auditor), reload (admin)."""
+    """What a key may do: rank (hr_system), read answers and the model (auditor), reload (admin),
+    and an HR system's self-service front end acting for one employee at a time
+    (employee_portal; every request also carries an employee token, see serving.api.portal)."""
 
     HR_SYSTEM = "hr_system"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    EMPLOYEE_PORTAL = "employee_portal"
 
 
 class KeyLineError(ValueError):

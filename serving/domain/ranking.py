@@ -18,6 +18,7 @@ from features.codes import optional_int
 from features.eligibility import EligibilityResult, PositionTarget, evaluate_eligibility
 from mutasi.settings import Settings
 from serving.audit.records import ItemRecord, Lineage
+from serving.domain.participation.usulan import citation
 from serving.domain.scoring import ScoredRow, score_top
 from serving.errors import FieldProblem, NotFoundError, RequestFieldError
 from serving.schemas.common import Failure, PositionSummary, ServedModel, StaffingImpact
@@ -278,6 +279,7 @@ def _candidate(
         prediction=scored.prediction,
         contributions=scored.contributions,
         staffing=staffing_impact(scored.features, current, target.rules.unit_id),
+        usulan=citation(state, nip, view.as_of.date()),
     )
 
 

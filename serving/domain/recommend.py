@@ -13,6 +13,7 @@ from features.eligibility import PositionTarget, evaluate_eligibility
 from features.eligibility_checks import JUDGED_TARGET_FIELDS
 from mutasi.settings import Settings
 from serving.audit.records import ItemRecord, Lineage
+from serving.domain.participation.usulan import citation
 from serving.domain.ranking import (
     Target,
     current_post,
@@ -136,6 +137,7 @@ def recommend(
             n_ineligible=len(open_ids) - len(chosen),
             ineligible_by_rule=counts,
         ),
+        usulan=citation(state, nip, as_of),
     )
     items = [
         item_record(r, nip, t.rules.position_id) for r, t in zip(scored.rows, targets, strict=True)

@@ -23,6 +23,7 @@ from serving.schemas.common import (
     ShortlistOptions,
     StaffingImpact,
 )
+from serving.schemas.usulan import UsulanCitation
 
 
 class RankingOptions(ShortlistOptions):
@@ -134,6 +135,11 @@ class RankedCandidate(BaseModel):
         description="Top SHAP contributions by magnitude (empty beyond explain_top)."
     )
     staffing: StaffingImpact
+    usulan: UsulanCitation | None = Field(
+        None,
+        description="The employee's usulan statement in effect at as_of, which the preference "
+        "features used (null: the HR export's preferences only).",
+    )
 
 
 class RankingResponse(BaseModel):

@@ -14,6 +14,7 @@ from serving.schemas.common import (
     ShortlistOptions,
     StaffingImpact,
 )
+from serving.schemas.usulan import UsulanCitation
 
 
 class RecommendationRequest(ShortlistOptions):
@@ -56,3 +57,8 @@ class RecommendationResponse(BaseModel):
     current_position_id: str | None
     positions: list[RecommendedPosition]
     eligibility: VacancyEligibility
+    usulan: UsulanCitation | None = Field(
+        None,
+        description="The employee's usulan statement in effect at as_of, which the preference "
+        "features used (null: the HR export's preferences only).",
+    )

@@ -2,7 +2,20 @@
 
 from fastapi import APIRouter
 
-from serving.api.routes import card, decisions, health, model, plans, rankings, recommendations
+from serving.api.routes import (
+    card,
+    decisions,
+    health,
+    model,
+    notice,
+    objections,
+    plan_letters,
+    plans,
+    portal,
+    rankings,
+    recommendations,
+    usulan,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -12,4 +25,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     model.router,
     decisions.router,
     card.router,
+    # ASN participation (issue 14)
+    usulan.router,
+    objections.router,
+    plan_letters.router,
+    portal.router,
+    notice.router,
 )
