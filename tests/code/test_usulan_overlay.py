@@ -64,7 +64,9 @@ def overlaid(builder: FitFeatureBuilder, *statements: StatementRecord) -> FitFea
 
 def asked(builder: FitFeatureBuilder, nip: str, position: str, as_of: date) -> tuple[float, float]:
     """(asked_for_unit, preference_priority) on both paths; they must agree."""
-    triples = pd.DataFrame({"nip": [nip], "position_id": [position], "as_of": [pd.Timestamp(as_of)]})
+    triples = pd.DataFrame(
+        {"nip": [nip], "position_id": [position], "as_of": [pd.Timestamp(as_of)]}
+    )
     trained = builder.transform(triples).iloc[0]
     served = builder.snapshot(as_of).pair_features(position, [nip]).iloc[0]
     for name in ("asked_for_unit", "preference_priority"):

@@ -9,6 +9,7 @@ answers say what to install.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,7 @@ from serving.errors import ServingError
 HERE = Path(__file__).parent
 WORDING_FILE = HERE / "letter_wording.yaml"
 LANGS = ("id", "en")
+_DECIMAL_POINT = re.compile(r"(\d)\.(\d)")
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
            "September", "Oktober", "November", "Desember"),
@@ -51,6 +53,11 @@ def wording() -> dict[str, dict[str, dict[str, str]]]:
 def say(section: str, key: str, lang: str, **values: Any) -> str:
     """One sentence of the wording in ``lang`` with its placeholders filled."""
     return wording()[section][key][lang].format(**values)
+
+
+def decimal(text: str, lang: str) -> str:
+    """Numbers with a decimal comma in Bahasa Indonesia (4,5), a point in English (4.5)."""
+    return _DECIMAL_POINT.sub(r"\1,\2", text) if lang == "id" else text
 
 
 def long_date(day: date, lang: str) -> str:
@@ -107,7 +114,12 @@ def letter_text(facts: LetterFacts, lang: str, catalogue: FeatureCatalogue) -> L
     """The letter of ``facts`` in ``lang`` (``id`` or ``en``)."""
     specs = {spec.name: spec for spec in catalogue.features}
     reasons = tuple(
-        say("features", feature, lang, value=value_text(specs[feature], value)[LANGS.index(lang)])
+        say(
+            "features",
+            feature,
+            lang,
+            value=decimal(value_text(specs[feature], value)[LANGS.index(lang)], lang),
+        )
         for feature, value in facts.reasons
         if feature in specs
     )
@@ -150,14 +162,17 @@ def letter_text(facts: LetterFacts, lang: str, catalogue: FeatureCatalogue) -> L
         why_heading=say("text", "why_heading", lang),
         why_intro=say("text", "why_intro" if reasons else "why_none", lang),
         reasons=reasons,
-        prediction=say(
-            "text",
-            "prediction",
+        prediction=decimal(
+            say(
+                "text",
+                "prediction",
+                lang,
+                rating=_number(facts.rating),
+                lower=_number(facts.lower),
+                upper=_number(facts.upper),
+                chance=round(100 * facts.p_baik_or_better),
+            ),
             lang,
-            rating=_number(facts.rating),
-            lower=_number(facts.lower),
-            upper=_number(facts.upper),
-            chance=round(100 * facts.p_baik_or_better),
         ),
         shortage=say(
             "text",
@@ -178,7 +193,7 @@ def letter_text(facts: LetterFacts, lang: str, catalogue: FeatureCatalogue) -> L
                 lang,
                 priority=w.priority,
                 unit=w.unit_name,
-                rule=w.rule_message[LANGS.index(lang)] or w.rule_id,
+                rule=decimal(w.rule_message[LANGS.index(lang)] or w.rule_id, lang),
             )
             for w in facts.wishes
         ),
