@@ -111,7 +111,11 @@ def usulan_content(row: AuditUsulan) -> dict[str, Any]:
         "version": int(row.version),
         "kind": row.kind,
         "choices": [
-            {"unit_id": str(c["unit_id"]), "priority": int(c["priority"]), "reason": c["reason"]}
+            {
+                "unit_id": str(c["unit_id"]),
+                "priority": int(c["priority"]),
+                "reason": c.get("reason"),
+            }
             for c in row.choices
         ],
         "opt_out_reason": row.opt_out_reason,

@@ -36,7 +36,9 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 BASE_URL = "http://testserver"
-OPEN_PATHS = {"/healthz", "/readyz", "/metrics"}
+OPEN_PATHS = {"/healthz", "/readyz", "/metrics", "/v1/notice"}
+# Operations only auditors or admins may call, whatever their method (issue 14).
+REVIEWER_PATHS = {"/v1/objections/{objection_id}/review"}
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +70,8 @@ def role_for(method: str, path: str) -> Role | None:
         return None
     if path == "/v1/admin/reload":
         return Role.ADMIN
+    if path in REVIEWER_PATHS:
+        return Role.AUDITOR
     if method.upper() == "GET":
         return Role.AUDITOR
     return Role.HR_SYSTEM

@@ -221,9 +221,11 @@ def test_the_export_has_the_plan_and_one_page_letters_in_both_languages(
             assert archive.read(f"letters/{nip}.{lang}.pdf").startswith(b"%PDF")
     assert [entry["pages"] for entry in manifest["letters"]] == [{"id": 1, "en": 1}] * 2
     letter = archive.read(f"letters/{nips[0]}.id.html").decode()
-    assert "RANCANGAN" in letter and "Pilihan ke-2" in letter
+    assert "RANCANGAN" in letter
+    assert "Pilihan ke-2" in letter
     moves_csv = archive.read("moves.csv").decode().splitlines()
-    assert len(moves_csv) == 3 and moves_csv[0].startswith("nip,name,")
+    assert len(moves_csv) == 3
+    assert moves_csv[0].startswith("nip,name,")
     for name in names - {"manifest.json"}:
         assert manifest["sha256"][name]
 

@@ -146,7 +146,8 @@ def test_own_answers_hold_only_the_employees_own_entry(
     listed = papi.get(f"/v1/employees/{mine.nip}/answers", headers=me)
     assert listed.status_code == 200
     refs = {a["request_id"]: a for a in listed.json()["answers"]}
-    assert ranking["request_id"] in refs and plan_answer["request_id"] in refs
+    assert ranking["request_id"] in refs
+    assert plan_answer["request_id"] in refs
     assert refs[plan_answer["request_id"]]["letter"] == (
         f"/v1/plans/{plan_answer['request_id']}/letters/{mine.nip}"
     )
@@ -154,7 +155,8 @@ def test_own_answers_hold_only_the_employees_own_entry(
         own = papi.get(f"/v1/employees/{mine.nip}/answers/{request_id}", headers=me)
         assert own.status_code == 200, own.text
         text = json.dumps(own.json())
-        assert mine.nip in text and other.nip not in text
+        assert mine.nip in text
+        assert other.nip not in text
     # An answer that does not concern them, through their own path: 404, nothing leaks.
     alone = rank(papi, other.position_id, candidate_nips=[other.nip], k=1)
     assert (

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
-from mutasi.settings import Settings
 from serving.api.deps import AuditDep, FinaliserDep, HolderDep, PlanReaderDep, SettingsDep
 from serving.api.portal import EmployeeReaderDep, conflicts_as_409
 from serving.api.routes.answering import DECISION_ERRORS
@@ -45,16 +44,6 @@ FILE_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     **UNAVAILABLE,
 }
-
-
-def letter_config(settings: Settings) -> LetterConfig:
-    """What every letter says of the pemda, from the settings."""
-    return LetterConfig(
-        issuer=settings.letter_issuer,
-        objection_contact=settings.objection_contact,
-        objection_days=settings.objection_days,
-        notice_url=f"{settings.public_base_url.rstrip('/')}/notice",
-    )
 
 
 @router.get(
@@ -120,7 +109,7 @@ def get_plan_export(
     status and every file's SHA-256."""
     base = holder.current
     try:
-        export = export_plan(audit, base, request_id, letter_config(settings), base.catalogue)
+        export = export_plan(audit, base, request_id, LetterConfig.of(settings), base.catalogue)
     except LettersUnavailableError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
     return Response(
@@ -158,7 +147,9 @@ def get_letter(
     answer = find_plan(audit, request_id)
     base = holder.current
     state = state_as_received(base, audit, answer.created_at)
-    facts = letter_facts(answer, nip, state, audit.plan_final(request_id), letter_config(settings))
+    facts = letter_facts(
+        answer, nip, state, audit.plan_final(request_id), LetterConfig.of(settings)
+    )
     html = render_html([facts], lang, base.catalogue)
     if format_is == "html":
         return Response(html, media_type="text/html; charset=utf-8")

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from features.eligibility import evaluate_eligibility
+from mutasi.settings import Settings
 from serving.audit.participation import PlanFinalRecord
 from serving.audit.queries import as_utc
 from serving.audit.tables import AuditAnswer
@@ -45,6 +46,16 @@ class LetterConfig:
     objection_contact: str
     objection_days: int
     notice_url: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> LetterConfig:
+        """The letters' settings (MUTASI_LETTER_ISSUER, ...)."""
+        return cls(
+            issuer=settings.letter_issuer,
+            objection_contact=settings.objection_contact,
+            objection_days=settings.objection_days,
+            notice_url=f"{settings.public_base_url.rstrip('/')}/notice",
+        )
 
 
 @dataclass(frozen=True)

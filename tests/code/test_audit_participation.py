@@ -1,0 +1,164 @@
+"""Participation records in the one hash chain: verify covers statements, objections, reviews
+and final plans; editing, deleting or slipping one in outside the chain is caught."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from serving.audit import AuditStore
+from serving.audit.participation import (
+    NewObjection,
+    NewPlanFinal,
+    NewReview,
+    NewStatement,
+    ParticipationConflictError,
+    UnitChoice,
+)
+from serving.audit.records import AnswerRecord, ItemRecord, Lineage
+
+NIP = "198503122010011002"
+LINEAGE = Lineage("m", "1", "run", "2025.1", "snap")
+
+
+def _store(tmp_path: Path) -> AuditStore:
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}")
+    store.create_schema()
+    return store
+
+
+def _plan(store: AuditStore, request_id: str) -> None:
+    item = ItemRecord(1, NIP, "P1", 4.0, 4.0, 3.5, 4.5, 0.9, {"f": 1.0}, 3.0, {"f": 1.0})
+    store.record(
+        AnswerRecord(
+            request_id,
+            "k",
+            "hr_system",
+            "plan",
+            date(2026, 1, 2),
+            "{}",
+            "{}",
+            LINEAGE,
+            items=[item],
+        )
+    )
+
+
+def _statement(version_check: object = None) -> NewStatement:
+    return NewStatement(
+        NIP,
+        "usulan",
+        (UnitChoice("U1", 1, "dekat"),),
+        None,
+        None,
+        None,
+        "me",
+        date(2026, 1, 2),
+        "k",
+        "hr_system",
+    )
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> AuditStore:
+    store = _store(tmp_path)
+    _plan(store, "p" * 32)
+    store.record_statement(_statement(), lambda latest: None)
+    second = store.record_statement(_statement(), lambda latest: None)
+    assert second.version == 2
+    objection = store.record_objection(
+        NewObjection("p" * 32, NIP, "P1", "other", "why", "me", "k", "hr_system"),
+        lambda earlier: None,
+    )
+    store.record_review(
+        NewReview(objection.objection_id, "rejected", "boss", "because", "k", "auditor")
+    )
+    store.record_plan_final(
+        NewPlanFinal("p" * 32, "boss", None, "k", "admin"), lambda objections: []
+    )
+    return store
+
+
+def test_every_participation_record_is_in_the_chain(filled: AuditStore) -> None:
+    report = filled.verify()
+    assert report.ok, report.first_broken
+    assert report.n_records == 6
+    kinds = [link.kind for link, _ in filled.chain_records()]
+    assert kinds == ["answer", "usulan", "usulan", "objection", "review", "plan_final"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        (
+            'UPDATE audit_usulan SET choices = \'[{"unit_id": "U9", "priority": 1}]\' '
+            "WHERE version = 2",
+            "usulan",
+        ),
+        ("UPDATE audit_objections SET reason = 'edited'", "objection"),
+        ("UPDATE audit_reviews SET outcome = 'upheld'", "review"),
+        ("UPDATE audit_plan_finals SET override = 1", "plan_final"),
+        ("DELETE FROM audit_reviews", "review"),
+    ],
+)
+def test_editing_or_deleting_a_record_breaks_the_chain_there(
+    filled: AuditStore, sql: str, kind: str
+) -> None:
+    with filled.engine.begin() as connection:
+        connection.execute(text(sql))
+    report = filled.verify()
+    assert not report.ok
+    assert report.first_broken is not None
+    assert report.first_broken.kind == kind
+
+
+def test_a_record_written_outside_the_chain_is_found(filled: AuditStore) -> None:
+    with filled.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_usulan (statement_id, nip, version, kind, choices, "
+                "submitted_by, effective_on, received_at, key_id, role) VALUES ('x', :nip, 9, "
+                "'usulan', '[]', 'me', '2026-01-02', '2026-01-02 00:00:00', 'k', 'hr_system')"
+            ),
+            {"nip": NIP},
+        )
+    report = filled.verify()
+    assert not report.ok
+    assert report.first_broken is not None
+    assert (report.first_broken.kind, report.first_broken.request_id) == ("usulan", "x")
+
+
+def test_guards_refuse_under_the_lock_and_leave_nothing_behind(filled: AuditStore) -> None:
+    head = filled.chain_head()
+
+    def refuse(_: object) -> None:
+        raise ParticipationConflictError("no")
+
+    with pytest.raises(ParticipationConflictError):
+        filled.record_statement(_statement(), refuse)
+    objection = filled.objections()[0]
+    with pytest.raises(ParticipationConflictError, match="already reviewed"):
+        filled.record_review(NewReview(objection.objection_id, "upheld", "b", "r", "k", "admin"))
+    with pytest.raises(ParticipationConflictError, match="already final"):
+        filled.record_plan_final(NewPlanFinal("p" * 32, "b", None, "k", "admin"), lambda o: [])
+    assert filled.chain_head() == head
+    assert filled.verify().ok
+
+
+def test_reads_filter_and_cite_chain_places(filled: AuditStore) -> None:
+    statements = filled.statements(NIP)
+    assert [s.version for s in statements] == [1, 2]
+    assert all(s.seq is not None for s in statements)
+    assert filled.statements(received_before=statements[0].received_at) == []
+    assert filled.objections(status="rejected")[0].review is not None
+    assert filled.objections(status="open") == []
+    final = filled.plan_final("p" * 32)
+    assert final is not None
+    assert final.seq == 6
+    assert [a.request_id for a in filled.answers_of(NIP)] == ["p" * 32]
+    count, newest = filled.statements_token()
+    assert count == 2
+    assert newest
