@@ -42,6 +42,7 @@ TOKEN_PREFIX = "met_"  # mutasi employee token
 
 _employee_token = APIKeyHeader(
     name=EMPLOYEE_TOKEN_HEADER,
+    scheme_name="EmployeeToken",
     auto_error=False,
     description="employee_portal keys only: the employee token from POST /v1/portal/tokens.",
 )

@@ -12,6 +12,7 @@ from tests.serving_fixtures import KEYS, headers
 
 NIP = "198503122010011002"
 REQUEST_ID = "0" * 32
+OBJECTION_ID = "1" * 32
 # (method, path, json body, roles allowed)
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[Role]]] = [
     ("POST", "/v1/positions/P1/rankings", {"k": 1}, {Role.HR_SYSTEM}),
@@ -20,6 +21,17 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[Role]]] = [
     ("GET", f"/v1/rankings/{REQUEST_ID}", None, {Role.HR_SYSTEM, Role.AUDITOR}),
     ("GET", "/v1/model", None, {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}),
     ("POST", "/v1/admin/reload", {"model": False, "snapshot": False}, {Role.ADMIN}),
+    # ASN participation (issue 14); the self-service routes: tests/code/test_api_portal.py
+    (
+        "POST",
+        f"/v1/objections/{OBJECTION_ID}/review",
+        {"outcome": "upheld", "reviewed_by": "a", "reason": "b"},
+        {Role.AUDITOR, Role.ADMIN},
+    ),
+    ("GET", f"/v1/plans/{REQUEST_ID}/status", None, {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}),
+    ("GET", f"/v1/plans/{REQUEST_ID}/export", None, {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}),
+    ("POST", f"/v1/plans/{REQUEST_ID}/final", {"finalised_by": "a"}, {Role.HR_SYSTEM, Role.ADMIN}),
+    ("POST", "/v1/portal/tokens", {"nip": NIP, "portal_key_id": "p"}, {Role.HR_SYSTEM}),
 ]
 
 
@@ -95,8 +107,10 @@ def test_openapi_documents_every_endpoint_with_examples(api: TestClient) -> None
     for _, path, _, _ in ENDPOINTS:
         template = path.replace("P1", "{position_id}").replace(NIP, "{nip}")
         template = template.replace(REQUEST_ID, "{request_id}")
+        template = template.replace(OBJECTION_ID, "{objection_id}")
         assert template in paths, template
     schemas = spec["components"]["schemas"]
     assert schemas["RankingOptions"]["examples"]
     assert schemas["InlineRankingRequest"]["examples"]
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    assert spec["components"]["securitySchemes"]["EmployeeToken"]["name"] == "X-Employee-Token"
