@@ -17,7 +17,6 @@ not the token's is refused (403), so changing the NIP in a URL reads nothing of 
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -34,7 +33,7 @@ from fastapi.security import APIKeyHeader
 
 from mutasi.settings import Settings
 from serving.api.deps import get_principal
-from serving.api.security import KeyRing, Principal, Role
+from serving.api.security import KeyRing, Principal, Role, b64url, unb64url
 from serving.audit.participation import ParticipationConflictError
 
 EMPLOYEE_TOKEN_HEADER = "X-Employee-Token"
@@ -46,14 +45,6 @@ _employee_token = APIKeyHeader(
     auto_error=False,
     description="employee_portal keys only: the employee token from POST /v1/portal/tokens.",
 )
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(frozen=True)
@@ -81,7 +72,7 @@ class PortalTokens:
         self.clock = clock
 
     def _mac(self, purpose: bytes, data: bytes) -> str:
-        return _b64(hmac.new(self._secret, purpose + data, hashlib.sha256).digest())
+        return b64url(hmac.new(self._secret, purpose + data, hashlib.sha256).digest())
 
     def _fingerprint(self, key_id: str) -> str | None:
         stored = next(
@@ -105,7 +96,7 @@ class PortalTokens:
         """The token's text for the header."""
         body = {"kid": token.key_id, "nip": token.nip, "exp": token.expires}
         body["kfp"] = self._fingerprint(token.key_id) or ""
-        payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+        payload = b64url(json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8"))
         return f"{TOKEN_PREFIX}{payload}.{self._mac(b'token:', payload.encode('ascii'))}"
 
     def read(self, text: str | None) -> EmployeeToken | None:
@@ -116,7 +107,7 @@ class PortalTokens:
         if not hmac.compare_digest(mac, self._mac(b"token:", payload.encode("ascii"))):
             return None
         try:
-            body = json.loads(_unb64(payload))
+            body = json.loads(unb64url(payload))
             token = EmployeeToken(str(body["kid"]), str(body["nip"]), int(body["exp"]))
             fingerprint = str(body["kfp"])
         except (binascii.Error, ValueError, KeyError, TypeError):
