@@ -34,7 +34,7 @@ from fastapi.security import APIKeyHeader
 from mutasi.settings import Settings
 from serving.api.deps import get_principal
 from serving.api.security import KeyRing, Principal, Role, b64url, unb64url
-from serving.audit.participation import ParticipationConflictError
+from serving.audit.participation_records import ParticipationConflictError
 
 EMPLOYEE_TOKEN_HEADER = "X-Employee-Token"
 TOKEN_PREFIX = "met_"  # mutasi employee token

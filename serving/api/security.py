@@ -8,6 +8,7 @@ us authenticate without knowing the key id in advance. Comparison is constant-ti
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -48,6 +49,16 @@ class StoredKey:
     key_id: str
     role: Role
     digest: bytes
+
+
+def b64url(raw: bytes) -> str:
+    """URL-safe base64 without padding (signed tokens: sessions, employee tokens)."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    """The bytes of :func:`b64url` text (raises ``binascii.Error`` on bad input)."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def hash_key(key: str) -> str:

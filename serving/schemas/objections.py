@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.audit.participation import ObjectionRecord, PlanFinalRecord
+from serving.audit.participation_records import ObjectionRecord, PlanFinalRecord
 from serving.schemas.common import EXAMPLE_NIP, Nip
 
 

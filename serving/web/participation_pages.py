@@ -18,7 +18,7 @@ from features.catalogue import load_catalogue
 from features.rule_set import rule_set_from_settings
 from serving.api.security import Principal
 from serving.audit import AuditStore
-from serving.audit.participation import ParticipationConflictError
+from serving.audit.participation_records import ParticipationConflictError
 from serving.domain.participation.letter_render import render_html
 from serving.domain.participation.letters import LetterConfig, letter_facts, moves_of
 from serving.domain.participation.notice import build_notice

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from serving.audit import AuditStore
-from serving.audit.participation import (
+from serving.audit.participation_records import (
     NewObjection,
     NewPlanFinal,
     NewReview,

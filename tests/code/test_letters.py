@@ -11,7 +11,7 @@ from typing import Any, get_args
 import pytest
 
 from features.catalogue import load_catalogue
-from serving.audit.participation import PlanFinalRecord
+from serving.audit.participation_records import PlanFinalRecord
 from serving.domain.participation.letter_render import (
     LANGS,
     letter_text,

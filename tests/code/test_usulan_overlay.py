@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from features.fit import FitFeatureBuilder
-from serving.audit.participation import StatementRecord, UnitChoice
+from serving.audit.participation_records import StatementRecord, UnitChoice
 from serving.domain.participation.usulan import overlay_preferences
 from tests.factories import E1, E2, make_dataset
 

@@ -10,7 +10,7 @@ from serving.api.deps import AuditDep, ReviewerDep
 from serving.api.portal import EmployeeReaderDep, EmployeeWriterDep, conflicts_as_409
 from serving.api.routes.answering import DECISION_ERRORS
 from serving.audit import AuditStore
-from serving.audit.participation import ObjectionRecord
+from serving.audit.participation_records import ObjectionRecord
 from serving.domain.participation.objections import (
     find_objection,
     review_objection,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from features.eligibility import evaluate_eligibility
 from mutasi.settings import Settings
-from serving.audit.participation import PlanFinalRecord
+from serving.audit.participation_records import PlanFinalRecord
 from serving.audit.queries import as_utc
 from serving.audit.tables import AuditAnswer
 from serving.domain.participation.usulan import WITHDRAWAL

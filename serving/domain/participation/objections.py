@@ -12,7 +12,7 @@ override, and the objections it passed over, are in the audit log.
 from __future__ import annotations
 
 from serving.audit import AuditStore
-from serving.audit.participation import (
+from serving.audit.participation_records import (
     NewObjection,
     NewPlanFinal,
     NewReview,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from features.catalogue import FeatureCatalogue
 from serving.audit import AuditStore
-from serving.audit.participation import ObjectionRecord
+from serving.audit.participation_records import ObjectionRecord
 from serving.audit.tables import AuditAnswer
 from serving.domain.participation.letter_render import LANGS, render_html, render_pdf
 from serving.domain.participation.letters import LetterConfig, moves_of, plan_letters

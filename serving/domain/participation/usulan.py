@@ -28,7 +28,7 @@ import pandas as pd
 
 from features.history import SEQUENCE_COLUMN
 from serving.audit import AuditStore
-from serving.audit.participation import (
+from serving.audit.participation_records import (
     NewStatement,
     ParticipationConflictError,
     StatementRecord,

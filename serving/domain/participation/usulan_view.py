@@ -14,7 +14,7 @@ import pandas as pd
 
 from features.dated_index import day_of
 from serving.audit import AuditStore
-from serving.audit.participation import StatementRecord
+from serving.audit.participation_records import StatementRecord
 from serving.domain.participation.usulan import WITHDRAWAL
 from serving.schemas.usulan import (
     EffectivePreference,
