@@ -3,6 +3,8 @@ and final plans; editing, deleting or slipping one in outside the chain is caugh
 
 from __future__ import annotations
 
+import csv
+import json
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from serving.audit import AuditStore
+from serving.audit.export import PARTICIPATION_TABLES, export_period
 from serving.audit.participation_records import (
     NewObjection,
     NewPlanFinal,
@@ -162,3 +165,35 @@ def test_reads_filter_and_cite_chain_places(filled: AuditStore) -> None:
     count, newest = filled.statements_token()
     assert count == 2
     assert newest
+
+
+def test_an_export_has_a_table_per_participation_kind_matching_the_chain(
+    filled: AuditStore, tmp_path: Path
+) -> None:
+    today = filled.statements(NIP)[0].received_at.date()
+    manifest = export_period(filled, today, today, tmp_path / "out")
+    out = tmp_path / "out"
+    assert manifest.n_decisions == 0  # participation records are not decisions
+    assert manifest.n_participation == {
+        "usulan": 2,
+        "objections": 1,
+        "reviews": 1,
+        "plan_finals": 1,
+    }
+    documents = {
+        json.loads(line)["seq"]: json.loads(line)
+        for line in (out / "chain.jsonl").read_text("utf-8").splitlines()
+    }
+    for kind, (name, fields) in PARTICIPATION_TABLES.items():
+        with (out / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows, name
+        assert name + ".csv" in manifest.files
+        for row in rows:
+            document = documents[int(row["seq"])]
+            assert document["kind"] == kind
+            # Every field of the chain document is a column, and nothing else is.
+            assert set(fields) == {"seq", "prev_hash", "record_hash", *document["record"]}
+            record_id = fields[3]  # the first field after the chain's
+            assert row[record_id] == document["record"][record_id]
+            assert row["prev_hash"] == document["prev_hash"]
