@@ -11,6 +11,7 @@ from mutasi.demo import demo_keys_command
 from planning.cli import plan_command
 from serving.api.cli import keys_command, serve_command
 from serving.audit.cli import audit_app
+from serving.domain.participation.export_cli import plan_export_command
 from training.cli import (
     card_command,
     evaluate_command,
@@ -40,6 +41,7 @@ COMMANDS = (
     ("keys", keys_command),
     ("plan", plan_command),
     ("demo-keys", demo_keys_command),
+    ("plan-export", plan_export_command),  # issue 14: an audited plan with its letters
 )
 for name, command in COMMANDS:
     app.command(name)(command)
