@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from serving.schemas.common import EXAMPLE_NIP
 
@@ -47,13 +47,16 @@ class OptOutIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason_code: OptOutReason
-    note: str | None = Field(None, max_length=1000, description="Required for `other`.")
+    note: str | None = Field(
+        None, max_length=1000, validate_default=True, description="Required for `other`."
+    )
 
-    @model_validator(mode="after")
-    def _note_for_other(self) -> OptOutIn:
-        if self.reason_code is OptOutReason.OTHER and not self.note:
-            raise ValueError("opt_out.note: reason_code other needs a note saying why")
-        return self
+    @field_validator("note", mode="after")
+    @classmethod
+    def _note_for_other(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("reason_code") is OptOutReason.OTHER and not note:
+            raise ValueError("reason_code other needs a note saying why")
+        return note
 
 
 class UsulanRequest(BaseModel):
@@ -84,7 +87,9 @@ class UsulanRequest(BaseModel):
         max_length=MAX_CHOICES,
         description="Up to three different units, each with its own priority.",
     )
-    opt_out: OptOutIn | None = Field(None, description="Ask not to be moved this cycle.")
+    opt_out: OptOutIn | None = Field(
+        None, validate_default=True, description="Ask not to be moved this cycle."
+    )
     submitted_by: str = Field(
         min_length=1, max_length=200, description="Who entered it (the employee, an HR officer)."
     )
@@ -95,22 +100,33 @@ class UsulanRequest(BaseModel):
         description="PUT: the version being changed (409 if another change came first).",
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> UsulanRequest:
-        if not self.choices and self.opt_out is None:
-            raise ValueError(
-                "choices: name at least one unit or give opt_out (DELETE withdraws an usulan)"
-            )
-        if self.choices and self.opt_out is not None:
-            raise ValueError("opt_out: an opt-out from being moved cannot also name units")
-        units = [c.unit_id for c in self.choices]
+    @field_validator("choices")
+    @classmethod
+    def _each_once(cls, choices: list[UsulanChoiceIn]) -> list[UsulanChoiceIn]:
+        units = [c.unit_id for c in choices]
         if len(set(units)) != len(units):
             repeated = sorted({u for u in units if units.count(u) > 1})
-            raise ValueError(f"choices: each unit once; repeated: {repeated}")
-        priorities = [c.priority for c in self.choices]
+            raise ValueError(f"each unit once; repeated: {repeated}")
+        priorities = [c.priority for c in choices]
         if len(set(priorities)) != len(priorities):
-            raise ValueError(f"choices: each priority once; got {sorted(priorities)}")
-        return self
+            raise ValueError(f"each priority once; got {sorted(priorities)}")
+        return choices
+
+    # Runs when opt_out is absent too (validate_default), after choices: the error names
+    # body.opt_out, the field that would make an empty statement valid.
+    @field_validator("opt_out", mode="after")
+    @classmethod
+    def _wishes_or_opt_out(cls, opt_out: OptOutIn | None, info: ValidationInfo) -> OptOutIn | None:
+        if "choices" not in info.data:  # choices itself failed: its error says why
+            return opt_out
+        choices = info.data["choices"]
+        if not choices and opt_out is None:
+            raise ValueError(
+                "name at least one unit in choices or give opt_out (DELETE withdraws an usulan)"
+            )
+        if choices and opt_out is not None:
+            raise ValueError("an opt-out from being moved cannot also name units in choices")
+        return opt_out
 
 
 class UsulanChoice(BaseModel):
