@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -247,3 +248,18 @@ def test_one_letter_as_html_and_pdf(papi: TestClient, moves: list[Move]) -> None
     assert (pdf.status_code, pdf.content[:4]) == (200, b"%PDF")
     assert papi.get(f"/v1/plans/{rid}/letters/{moves[1].nip}", headers=HR).status_code == 404
     assert papi.get(url, params={"lang": "fr"}, headers=HR).status_code == 422
+
+
+def test_without_pango_pdfs_answer_503_with_the_fix_and_html_still_works(
+    papi: TestClient, moves: list[Move], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = plan(papi, moves[:1])["request_id"]
+    url = f"/v1/plans/{rid}/letters/{moves[0].nip}"
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as without pango
+    pdf = papi.get(url, params={"format": "pdf"}, headers=HR)
+    assert pdf.status_code == 503
+    assert "libpango-1.0-0" in pdf.json()["detail"]
+    export = papi.get(f"/v1/plans/{rid}/export", headers=AUDITOR)
+    assert export.status_code == 503
+    assert "pango" in export.json()["detail"]
+    assert papi.get(url, headers=HR).status_code == 200

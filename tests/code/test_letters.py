@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import string
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from PIL import Image
 
 from features.catalogue import load_catalogue
 from serving.audit.participation_records import PlanFinalRecord
@@ -173,3 +175,14 @@ def test_the_fullest_letter_fits_one_page_and_a_batch_one_page_each() -> None:
         assert printed.pages == {f.nip: 1 for f in letters}, lang
         assert printed.document.startswith(b"%PDF")
         assert all(pdf.startswith(b"%PDF") for pdf in printed.letters.values())
+
+
+def test_printing_fetches_nothing(tmp_path: Path) -> None:
+    """Whatever reaches a letter's HTML, the printer reads no file and calls no URL."""
+    Image.new("RGB", (40, 40), "red").save(tmp_path / "local.png")
+    html = render_html([facts()], "id", CATALOGUE).replace(
+        "</section>", f'<img src="{(tmp_path / "local.png").as_uri()}"></section>', 1
+    )
+    printed = render_pdf(html, [facts().nip])
+    assert b"/Image" not in printed.document
+    assert printed.pages == {facts().nip: 1}

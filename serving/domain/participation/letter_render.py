@@ -253,12 +253,16 @@ def render_pdf(html: str, nips: Sequence[str]) -> PdfLetters:
     """Print the letters of :func:`render_html` (NIPs in the same order) with WeasyPrint."""
     try:
         from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
     except (ImportError, OSError) as exc:  # OSError: pango's libraries are not installed
         raise LettersUnavailableError(
             f"PDF letters need WeasyPrint and pango ({type(exc).__name__}: {exc}); install "
             "libpango-1.0-0 and libpangoft2-1.0-0 (Debian), or use the HTML letters"
         ) from exc
-    document = HTML(string=html).render()
+    # A letter is self-contained (inline style, no images or links to load), so the printer
+    # fetches nothing: no protocol at all, not even file: whatever text reaches a letter, it
+    # cannot make the service read a local file or call a URL (server-side request forgery).
+    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render()
     starts: list[int] = []
     for nip in nips:
         anchor = f"letter-{nip}"
