@@ -7,8 +7,10 @@ import re
 import string
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, get_args
 
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -28,6 +30,7 @@ from serving.domain.participation.letters import (
     SupportKind,
     Wish,
     WishOutcome,
+    unit_label,
 )
 from serving.schemas.usulan import OptOutReason
 
@@ -186,3 +189,16 @@ def test_printing_fetches_nothing(tmp_path: Path) -> None:
     printed = render_pdf(html, [facts().nip])
     assert b"/Image" not in printed.document
     assert printed.pages == {facts().nip: 1}
+
+
+def test_units_of_the_same_name_are_told_apart_by_their_id() -> None:
+    state = SimpleNamespace(
+        units=pd.DataFrame(
+            {"name": ["SMA Negeri 1 Gorontalo", "SMA Negeri 1 Gorontalo", "Dinas Kesehatan"]},
+            index=pd.Index(["U3", "U7", "U9"], name="unit_id"),
+        )
+    )
+    assert unit_label(state, "U3") == "SMA Negeri 1 Gorontalo (U3)"  # type: ignore[arg-type]
+    assert unit_label(state, "U9") == "Dinas Kesehatan"  # type: ignore[arg-type]
+    assert unit_label(state, "U0", "Dinas Lama") == "Dinas Lama"  # type: ignore[arg-type]
+    assert unit_label(state, "U0") == "U0"  # type: ignore[arg-type]

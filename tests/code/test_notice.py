@@ -47,7 +47,7 @@ def test_a_changed_rule_parameter_shows_in_the_notice() -> None:
     rules = load_rule_set(overrides={"min_years_in_position": 0.5})
     notice = build_notice(load_catalogue(), rules, None, "portal")
     rule = next(r for r in notice.rules if r.id == "min_years_in_position")
-    assert "0.5 tahun" in rule.meaning.id
+    assert "0,5 tahun" in rule.meaning.id  # a decimal comma, as the letters write it
 
 
 def test_the_data_holds_no_religion_ethnicity_marital_status_or_disability() -> None:

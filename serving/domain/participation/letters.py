@@ -119,9 +119,15 @@ def _title(state: ServingState, position_id: str) -> str:
     )
 
 
-def _unit(state: ServingState, unit_id: str) -> str:
-    units = state.units
-    return str(units.at[unit_id, "name"]) if unit_id in units.index else unit_id
+def unit_label(state: ServingState, unit_id: str, fallback: str | None = None) -> str:
+    """A unit's name as a letter writes it: with its id when another unit of the snapshot has
+    the same name (two "SMA Negeri 1 Gorontalo" in different regions), so that a wish and the
+    move are never ambiguous; ``fallback`` (else the id) for a unit the snapshot lacks."""
+    names = state.units["name"]
+    if unit_id not in names.index:
+        return fallback or unit_id
+    name = str(names[unit_id])
+    return f"{name} ({unit_id})" if int((names == name).sum()) > 1 else name
 
 
 def _support(features: dict[str, Any], between_units: bool) -> tuple[Support, ...]:
@@ -150,7 +156,7 @@ def _wish(
     plan: dict[str, Any],
 ) -> Wish:
     unit_id, priority = wish
-    name = _unit(state, unit_id)
+    name = unit_label(state, unit_id)
     target_unit = move["_unit_id"]
     honoured = move.get("preference_priority")
     if unit_id == target_unit:
@@ -246,9 +252,9 @@ def letter_facts(
         model_version=str(plan["model"]["version"]),
         final=final,
         from_title=_title(state, str(move["from_position_id"])),
-        from_unit=_unit(state, str(move["from_unit_id"])),
+        from_unit=unit_label(state, str(move["from_unit_id"])),
         to_title=str(position["title"]),
-        to_unit=str(position.get("unit_name") or unit_id),
+        to_unit=unit_label(state, unit_id, position.get("unit_name")),
         to_position_id=str(position["position_id"]),
         rating=float(prediction["rating"]),
         lower=float(prediction["lower"]),

@@ -20,6 +20,7 @@ from features.catalogue import GROUPS, FeatureCatalogue
 from features.contract import OPTIONAL_TABLES, REQUIRED_TABLES
 from features.rule_set import Rule, RuleSet
 from serving.audit.records import Lineage
+from serving.domain.participation.letter_render import decimal
 from serving.schemas.notice import (
     Notice,
     NoticeFeature,
@@ -59,7 +60,8 @@ def _params(rule: Rule) -> dict[str, Any]:
 
 def rule_text(rule: Rule) -> Text:
     """A rule in words: the Indonesian sentence of the notice, the rule set's own meaning."""
-    indonesian = wording()["rules"][rule.id].format(**_params(rule))
+    # With a decimal comma (0,5 tahun), as the letters write numbers in Bahasa Indonesia.
+    indonesian = decimal(wording()["rules"][rule.id].format(**_params(rule)), "id")
     return Text(id=indonesian, en=" ".join(rule.meaning.split()))
 
 
