@@ -57,7 +57,10 @@ def _write(
     today: date,
 ) -> UsulanStatement:
     caller.check_self(nip, "path nip")
-    state = participating_state(holder, audit)
+    # Checked against the served snapshot (who is in service, which units exist), not the state
+    # with the statements applied: a burst of submissions then never rebuilds the overlay, the
+    # next ranking or plan does, once (the statements' token has changed).
+    state = holder.current
     check_employee(state, nip, today)
     if body is not None:
         check_units(state, body)
@@ -67,10 +70,7 @@ def _write(
     )
     with conflicts_as_409():
         record = audit.record_statement(statement, transition(action, nip, replaces))
-    # The next request sees it: the token of the statements has changed.
-    return statement_view(
-        participating_state(holder, audit), record, "active" if body else "withdrawn"
-    )
+    return statement_view(state, record, "active" if body else "withdrawn")
 
 
 @router.post(

@@ -189,18 +189,19 @@ def overlay_preferences(
     rows: list[tuple[str, pd.Timestamp, str, float, float]] = []
     applied: list[StatementRef] = []
     skipped: list[str] = []
+    known_nips, known_units = set(nips), set(units)  # pd.Index lookups cost ~10x a set's
     for sequence, record in enumerate(
         sorted(statements, key=lambda r: (r.received_at, r.version)), 1
     ):
-        if record.nip not in nips:
+        if record.nip not in known_nips:
             skipped.append(f"{record.statement_id}: employee {record.nip} is not in the snapshot")
             continue
         day = pd.Timestamp(record.effective_on - timedelta(days=1))
-        chosen = {c.unit_id: c.priority for c in record.choices if c.unit_id in units}
+        chosen = {c.unit_id: c.priority for c in record.choices if c.unit_id in known_units}
         skipped += [
             f"{record.statement_id}: unit {c.unit_id} is not in the snapshot"
             for c in record.choices
-            if c.unit_id not in units
+            if c.unit_id not in known_units
         ]
         before = asked.setdefault(record.nip, set())
         for unit in sorted(before | set(chosen)):
