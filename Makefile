@@ -24,7 +24,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/pytest -q -p no:cacheprovider --cov=features --cov=training --cov=serving --cov=planning --cov-report=term-missing:skip-covered --cov-fail-under=85
+	$(BIN)/pytest -q -p no:cacheprovider --cov=features --cov=training --cov=serving --cov=planning --cov=monitoring --cov=batch --cov-report=term-missing:skip-covered --cov-fail-under=85
 	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks
 
 test: lint typecheck pytest
@@ -42,9 +42,9 @@ demo: install
 	MUTASI_DATA_DIR=$(DEMO_DIR) $(BIN)/mutasi demo-keys $(DEMO_DIR)
 	MUTASI_DATA_DIR=$(DEMO_DIR) MUTASI_API_KEYS="$$(cat var/demo/api_keys.json)" $(BIN)/mutasi serve
 
-# Every benchmark in turn (about 30 min on 2 cores); each prints its table and writes
+# Every benchmark in turn (about 45 min on 2 cores); each prints its table and writes
 # benchmarks/results/<name>.json. One alone: .venv/bin/python benchmarks/<name>.py
-BENCHMARKS := generate validate features eligibility train serving recommend load plan plan_province fairness
+BENCHMARKS := generate validate features eligibility train serving recommend load plan plan_province fairness continuation simulate monitor batch
 bench: install
 	set -e; for b in $(BENCHMARKS); do echo "== $$b"; $(PY) benchmarks/$$b.py; done
 

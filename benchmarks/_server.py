@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from training.fitting import TrainConfig
 from training.train import train
 
 PYTHON = sys.executable
+CHECKOUT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 
 
@@ -100,10 +102,18 @@ def set_champion(version: str) -> None:
 
 
 @contextmanager
-def running(cmd: list[str], port: int, ready_path: str, env: dict[str, str]) -> Iterator[Any]:
-    """A server subprocess on 127.0.0.1:port, stopped (by its pid) on exit; yields the Popen."""
+def running(
+    cmd: list[str], port: int, ready_path: str, env: dict[str, str], cwd: Path | None = None
+) -> Iterator[Any]:
+    """A server subprocess on 127.0.0.1:port, stopped (by its pid) on exit; yields the Popen.
+
+    ``python -m`` puts the working directory first on ``sys.path``: ``cwd`` (default: this
+    checkout) decides which checkout's packages the server imports.
+    """
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd or CHECKOUT
+        )
         try:
             wait_ready(proc, log, f"http://{LOOPBACK}:{port}", ready_path, cmd)
             yield proc
@@ -135,3 +145,51 @@ def uvicorn_cmd(port: int) -> list[str]:
     """The service as ``mutasi serve`` runs it: one uvicorn worker on the loopback interface."""
     return [PYTHON, "-m", "uvicorn", "serving.api.app:create_app", "--factory",
             "--host", LOOPBACK, "--port", str(port), "--log-level", "warning"]  # fmt: skip
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The uvicorn worker processes of a supervisor ``pid`` (``--workers`` > 1), from /proc;
+    multiprocessing's resource tracker, also a child, is not a worker."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = []
+    for child in children:
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        if b"resource_tracker" not in cmdline:
+            workers.append(int(child))
+    return workers
+
+
+def uvicorn_workers_cmd(port: int, workers: int) -> list[str]:
+    """:func:`uvicorn_cmd` with ``workers`` processes (one loads nothing more than the other)."""
+    return [*uvicorn_cmd(port), "--workers", str(workers)] if workers > 1 else uvicorn_cmd(port)
+
+
+def code_env(env: dict[str, str], tree: Path | None) -> tuple[dict[str, str], Path]:
+    """Environment and working directory that make a server import ``tree``'s packages (None:
+    this checkout's)."""
+    if tree is None:
+        return env, CHECKOUT
+    return {**env, "PYTHONPATH": str(tree.resolve())}, tree.resolve()
+
+
+def commit_of(tree: Path | None) -> str:
+    """The short commit of a checkout (None: this one), 'unknown' outside git."""
+    done = subprocess.run(
+        ["git", "-C", str(tree or CHECKOUT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    """What the results were measured on, including how busy it was (the machine is shared)."""
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }

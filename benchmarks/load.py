@@ -19,11 +19,23 @@ memory per phase. A request is "during" a reload when its lifetime overlaps the 
 Exit status 1 when any request failed, the answers after a reload do not cite the new
 model/snapshot, or memory grew (see ``memory_verdict``).
 
+``--workers N`` serves with N uvicorn workers; then each reload is what docs/operations.md
+prescribes for several workers: move the alias (or the served snapshot's symlink) and send
+SIGHUP to the supervisor, which replaces its workers one by one ("during" lasts until no old
+worker is left); memory is the sum over the supervisor and its workers.
+
+``--baseline-tree DIR`` runs the same scenario, on the same province and models, against
+another checkout too (its packages imported by the server instead of this one's), baseline
+first, ``--rounds`` times alternating; the table shows both and the throughput ratio.
+
 Bounded: the run stops at ``--duration`` or ``--max-requests``, whichever is first; clients and
 duration are capped; the server listens on the loopback interface only. Linux only (``/proc``).
 
     .venv/bin/python benchmarks/load.py                      # 5,000 employees, 50 clients, 60 s
     .venv/bin/python benchmarks/load.py --keep /tmp/load     # keep province + models for reruns
+    git worktree add /tmp/mutasi-base 1b42029                # the code before issue 16
+    .venv/bin/python benchmarks/load.py --baseline-tree /tmp/mutasi-base --rounds 2
+    .venv/bin/python benchmarks/load.py --workers 2          # two workers, reloads by SIGHUP
 """
 
 from __future__ import annotations
@@ -32,10 +44,11 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -54,14 +67,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._server import (
     LOOPBACK,
+    code_env,
+    commit_of,
     free_port,
+    machine,
     province_with_champion,
     quantiles,
     running,
     set_champion,
     train_version,
     use_work_dir,
-    uvicorn_cmd,
+    uvicorn_workers_cmd,
+    worker_pids,
 )
 from serving.api.security import Role
 
@@ -152,23 +169,28 @@ def active_positions(province: Path, n: int, seed: int) -> list[str]:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident set size of a process in MB, from /proc (Linux)."""
-    pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    """Resident set size of a process in MB, from /proc (Linux); 0 if it has gone."""
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except OSError:
+        return 0.0
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 class MemorySampler(threading.Thread):
-    """Reads the server's RSS once a second until stopped."""
+    """Reads the server's RSS once a second until stopped: with several workers, the sum over
+    the supervisor and its workers."""
 
-    def __init__(self, pid: int, t0: float) -> None:
+    def __init__(self, pid: int, t0: float, workers: int = 1) -> None:
         super().__init__(daemon=True)
-        self.pid, self.t0 = pid, t0
+        self.pid, self.t0, self.workers = pid, t0, workers
         self.samples: list[tuple[float, float]] = []
         self._halt = threading.Event()
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.samples.append((time.perf_counter() - self.t0, rss_mb(self.pid)))
+            pids = [self.pid, *(worker_pids(self.pid) if self.workers > 1 else [])]
+            self.samples.append((time.perf_counter() - self.t0, sum(map(rss_mb, pids))))
             self._halt.wait(1.0)
 
     def stop(self) -> None:
@@ -220,8 +242,34 @@ async def admin_reload(
     return Reload(kind, started, ended, response.status_code, seconds, detail)
 
 
+async def rolling_restart(
+    server: subprocess.Popen[bytes], kind: str, t0: float, before: Any, workers: int
+) -> Reload:
+    """Reload several workers the way docs/operations.md says: ``before()`` (move the alias,
+    or the served snapshot's symlink), then SIGHUP to the supervisor, which replaces its
+    workers one by one; done when none of the old workers is left and all new ones run."""
+    started = time.perf_counter() - t0
+    await asyncio.to_thread(before)
+    old = set(worker_pids(server.pid))
+    os.kill(server.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        now = set(worker_pids(server.pid))
+        if not now & old and len(now) == workers:
+            ended = time.perf_counter() - t0
+            return Reload(kind, started, ended, 200, round(ended - started, 3), "SIGHUP")
+    return Reload(kind, started, time.perf_counter() - t0, 0, None, "restart timed out")
+
+
 async def drive(
-    url: str, positions: list[str], args: argparse.Namespace, v2: str, snapshot_b: Path
+    url: str,
+    positions: list[str],
+    args: argparse.Namespace,
+    v2: str,
+    snapshot_b: Path,
+    server: subprocess.Popen[bytes],
+    served: Path,
 ) -> tuple[list[Sample], list[Reload], float]:
     """Warm up, then the measured run with the two reloads; (samples, reloads, t0)."""
     limits = httpx.Limits(max_connections=args.clients + 2, max_keepalive_connections=args.clients)
@@ -240,12 +288,22 @@ async def drive(
 
         async def reloads() -> list[Reload]:
             await asyncio.sleep(args.duration / 3)
-            model = await admin_reload(
-                admin, "model", {"model": True}, t0, before=lambda: set_champion(v2)
-            )
+            if args.workers > 1:  # several workers: a rolling restart, not /admin/reload
+                model = await rolling_restart(
+                    server, "model", t0, lambda: set_champion(v2), args.workers
+                )
+            else:
+                model = await admin_reload(
+                    admin, "model", {"model": True}, t0, before=lambda: set_champion(v2)
+                )
             await asyncio.sleep(max(0.0, t0 + args.duration / 2 - time.perf_counter()))
-            body = {"model": False, "snapshot": True, "data_dir": str(snapshot_b)}
-            snapshot = await admin_reload(admin, "snapshot", body, t0)
+            if args.workers > 1:
+                snapshot = await rolling_restart(
+                    server, "snapshot", t0, lambda: point(served, snapshot_b), args.workers
+                )
+            else:
+                body = {"model": False, "snapshot": True, "data_dir": str(snapshot_b)}
+                snapshot = await admin_reload(admin, "snapshot", body, t0)
             return [model, snapshot]
 
         clients = [client(hr, positions, t0, stop_at, budget, samples) for _ in range(n)]
@@ -356,16 +414,88 @@ def swapped(phases: dict[str, Any], v1: str, v2: str) -> bool:
     )
 
 
+def point(link: Path, target: Path) -> None:
+    """Make ``link`` a symlink to ``target``, atomically (the served snapshot directory)."""
+    tmp = link.with_name(link.name + ".new")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target.resolve(), target_is_directory=True)
+    os.replace(tmp, link)
+
+
+def run_once(
+    args: argparse.Namespace,
+    work: Path,
+    positions: list[str],
+    versions: tuple[str, str],
+    tree: Path | None,
+) -> dict[str, Any]:
+    """One measured run against the code in ``tree`` (None: this checkout): serve v1 on the
+    first snapshot, load it, reload model and snapshot; the run's results."""
+    v1, v2 = versions
+    set_champion(v1)
+    served = work / "served"  # what MUTASI_DATA_DIR names; a restart re-reads it
+    point(served, work / "province")
+    env, cwd = code_env({**os.environ, "MUTASI_DATA_DIR": str(served)}, tree)
+    port = free_port()
+    url = f"http://{LOOPBACK}:{port}"
+    cmd = uvicorn_workers_cmd(port, args.workers)
+    with running(cmd, port, "/readyz", env, cwd) as server:
+        sampler = MemorySampler(server.pid, time.perf_counter(), args.workers)
+        sampler.start()
+        samples, reloads, t0 = asyncio.run(
+            drive(url, positions, args, v2, work / "province_b", server, served)
+        )
+        sampler.stop()
+    rss = [(t - (t0 - sampler.t0), mb) for t, mb in sampler.samples]
+    rss = [(t, mb) for t, mb in rss if t >= 0]  # the warm-up is not part of the run
+    phases = summarise(samples, reloads, args.duration)
+    ok = sum(1 for s in samples if s.status == 200)
+    return {
+        "code": "this checkout" if tree is None else str(tree),
+        "commit": commit_of(tree),
+        "workers": args.workers,
+        "requests": len(samples),
+        "failed": sum(p["failed"] for p in phases.values()),
+        "throughput_rps": ok / args.duration,
+        "phases": phases,
+        "reloads": [asdict(r) for r in reloads],
+        "memory": memory_verdict(rss, reloads),
+        "rss_samples": [[round(t, 2), round(mb, 1)] for t, mb in rss],
+        "swapped": swapped(phases, v1, v2),
+    }
+
+
+def passed(run: dict[str, Any]) -> bool:
+    """No failed request, both reloads done and in effect, memory flat."""
+    reloads_ok = all(r["status"] == 200 for r in run["reloads"])
+    return not run["failed"] and reloads_ok and run["swapped"] and not run["memory"]["grew"]
+
+
 def report(results: dict[str, Any]) -> None:
-    """The phase table and the memory table."""
+    """Per run: the phase table and the memory line; then baseline against this checkout."""
     console = Console(width=150)
-    table = Table(title=f"{results['clients']} clients ranking for {results['duration_s']:.0f} s")
+    for run in results["runs"]:
+        report_run(console, results, run)
+    if results.get("speedup") is not None:
+        console.print(
+            f"throughput, this checkout / baseline (median over rounds): {results['speedup']:.2f}x"
+        )
+
+
+def report_run(console: Console, results: dict[str, Any], run: dict[str, Any]) -> None:
+    """The phase table and the memory table of one run."""
+    title = (
+        f"{results['clients']} clients ranking for {results['duration_s']:.0f} s: "
+        f"{run['code']} ({run['commit']}), {run['workers']} worker(s), "
+        f"{run['throughput_rps']:.1f} req/s"
+    )
+    table = Table(title=title)
     for col in ("phase", "window s", "requests", "failed", "rps", "p50 ms", "p99 ms",
                 "answered by (model / snapshot)", "RSS median / max MB"):  # fmt: skip
         table.add_column(col, justify="left" if col.startswith(("phase", "answered")) else "right")
-    memory = results["memory"]["per_phase"]
+    memory = run["memory"]["per_phase"]
     for phase in PHASES:
-        r = results["phases"][phase]
+        r = run["phases"][phase]
         m = memory.get(phase)
         rps = r["throughput_rps"]
         table.add_row(
@@ -380,10 +510,10 @@ def report(results: dict[str, Any]) -> None:
             "" if m is None else f"{m['median_mb']:.0f} / {m['max_mb']:.0f}",
         )
     console.print(table)
-    for r in results["reloads"]:
+    for r in run["reloads"]:
         took = f"{r['ended'] - r['started']:.1f} s (server {r['server_seconds']} s)"
         console.print(f"{r['kind']} reload at {r['started']:.1f} s: HTTP {r['status']}, {took}")
-    mem = results["memory"]
+    mem = run["memory"]
     console.print(
         f"RSS start {mem['start_mb']:.0f} MB, peak {mem['peak_mb']:.0f}, end {mem['end_mb']:.0f}; "
         f"settled {mem['settled_before_mb']:.0f} -> {mem['settled_end_mb']:.0f} MB "
@@ -391,8 +521,8 @@ def report(results: dict[str, Any]) -> None:
         f"{mem['slope_end_mb_per_s']:+.2f} MB/s -> {'GREW' if mem['grew'] else 'no growth'}"
     )
     console.print(
-        f"failed requests: {results['failed']} of {results['requests']:,}; "
-        f"reloads took effect: {results['swapped']}"
+        f"failed requests: {run['failed']} of {run['requests']:,}; "
+        f"reloads took effect: {run['swapped']}"
     )
 
 
@@ -403,57 +533,69 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="Measured seconds.")
     parser.add_argument("--max-requests", type=int, default=100_000, help="Stop after these.")
     parser.add_argument("--positions", type=int, default=64, help="Positions clients rotate over.")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="Another checkout (e.g. `git worktree add /tmp/mutasi-base 1b42029`) to run the same "
+        "load against, alternating with this one, on the same province and models.",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="Runs of each code, alternating.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="Keep the work directory here (for reruns).")
     args = parser.parse_args()
     if not (1 <= args.clients <= MAX_CLIENTS and 6 <= args.duration <= MAX_DURATION):
         parser.error(f"--clients must be 1..{MAX_CLIENTS}, --duration 6..{MAX_DURATION:.0f} s")
+    if not 1 <= args.workers <= 16 or not 1 <= args.rounds <= 5:
+        parser.error("--workers must be 1..16, --rounds 1..5")
+    if args.baseline_tree and not (args.baseline_tree / "serving" / "api" / "app.py").exists():
+        parser.error(f"--baseline-tree {args.baseline_tree}: not a Mutasi checkout")
     work = args.keep or Path(tempfile.mkdtemp(prefix="mutasi-bench-load-"))
     console = Console()
     try:
         console.print(f"Generating {args.employees:,} employees, training two models in {work} ...")
         started = time.perf_counter()
-        v1, v2, snapshot_b = prepare(work, args.employees, args.seed)
+        v1, v2, _ = prepare(work, args.employees, args.seed)
         setup_seconds = time.perf_counter() - started
         positions = active_positions(work / "province", args.positions, args.seed)
-        port = free_port()
-        url = f"http://{LOOPBACK}:{port}"
-        console.print(f"Serving v{v1} on {url}; {args.clients} clients for {args.duration:.0f} s")
-        with running(uvicorn_cmd(port), port, "/readyz", dict(os.environ)) as server:
-            sampler = MemorySampler(server.pid, time.perf_counter())
-            sampler.start()
-            samples, reloads, t0 = asyncio.run(drive(url, positions, args, v2, snapshot_b))
-            sampler.stop()
-        rss = [(t - (t0 - sampler.t0), mb) for t, mb in sampler.samples]
-        rss = [(t, mb) for t, mb in rss if t >= 0]  # the warm-up is not part of the run
-        phases = summarise(samples, reloads, args.duration)
-        failed = sum(p["failed"] for p in phases.values())
+        trees: list[Path | None] = (
+            [None] if args.baseline_tree is None else [args.baseline_tree, None]
+        )
+        runs: list[dict[str, Any]] = []
+        for round_ in range(args.rounds):
+            for tree in trees:
+                name = "this checkout" if tree is None else str(tree)
+                console.print(f"Round {round_ + 1}: {name}, {args.workers} worker(s) ...")
+                runs.append(run_once(args, work, positions, (v1, v2), tree))
         results: dict[str, Any] = {
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+            "machine": machine(),
             "employees": args.employees,
             "clients": args.clients,
             "duration_s": args.duration,
             "positions": len(positions),
             "setup_seconds": setup_seconds,
             "models": {"before": v1, "after": v2},
-            "requests": len(samples),
-            "failed": failed,
-            "phases": phases,
-            "reloads": [asdict(r) for r in reloads],
-            "memory": memory_verdict(rss, reloads),
-            "rss_samples": [[round(t, 2), round(mb, 1)] for t, mb in rss],
-            "swapped": swapped(phases, v1, v2),
+            "runs": runs,
+            "speedup": speedup(runs),
         }
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2), encoding="utf-8")
         report(results)
         console.print(f"Wrote {RESULTS}")
-        reloads_ok = all(r.status == 200 for r in reloads)
-        if failed or not reloads_ok or not results["swapped"] or results["memory"]["grew"]:
+        if not all(passed(run) for run in runs):
             raise SystemExit(1)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def speedup(runs: list[dict[str, Any]]) -> float | None:
+    """Median throughput of this checkout's runs over the baseline's (None without one)."""
+    ours = [r["throughput_rps"] for r in runs if r["code"] == "this checkout"]
+    base = [r["throughput_rps"] for r in runs if r["code"] != "this checkout"]
+    if not ours or not base:
+        return None
+    return float(statistics.median(ours) / statistics.median(base))
 
 
 if __name__ == "__main__":

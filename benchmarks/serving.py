@@ -11,11 +11,18 @@ the same candidate rows:
 - the API under concurrent clients (uvicorn as a subprocess on 127.0.0.1), throughput and
   latency, audit log included;
 - the peer: ``mlflow models serve`` of the same champion scoring the same pool's feature
-  matrix through ``/invocations`` (no eligibility, no explanations).
+  matrix through ``/invocations`` (no eligibility, no explanations);
+- with ``--baseline-tree DIR``, the API of another checkout too (e.g. the commit before a
+  change), on the same model and rows.
 
-Prints a table and writes benchmarks/results/serving.json.
+All servers run at once (``--workers`` processes each) and, per pool, ``--rounds`` rounds of
+``--requests`` requests from 4 clients take turns between them, so that a busy moment of a
+shared machine falls on each alike; throughput is the median over the rounds. Prints a table
+and writes benchmarks/results/serving.json (with the machine's load average before and after).
 
     .venv/bin/python benchmarks/serving.py --employees 10500
+    git worktree add /tmp/mutasi-base 1b42029
+    .venv/bin/python benchmarks/serving.py --baseline-tree /tmp/mutasi-base --keep /tmp/serving
 """
 
 from __future__ import annotations
@@ -23,13 +30,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,13 +49,17 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._server import (
+    CHECKOUT,
     PYTHON,
+    code_env,
+    commit_of,
     free_port,
+    machine,
     province_with_champion,
     quantiles,
     running,
     use_work_dir,
-    uvicorn_cmd,
+    uvicorn_workers_cmd,
 )
 from mutasi.settings import get_settings
 from serving.api.security import Role
@@ -165,38 +176,87 @@ def load(url: str, path: str, body: dict[str, Any], clients: int, per_client: in
         "requests": len(latencies),
         "errors": len(errors),
         "throughput_rps": len(latencies) / wall,
+        "latencies": latencies,
+    }
+
+
+def _aggregate(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds of one server and pool: median throughput, latency quantiles of every request."""
+    latencies = [x for r in rounds for x in r.pop("latencies")]
+    return {
+        "clients": rounds[0]["clients"],
+        "requests": sum(r["requests"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
+        "throughput_rps": float(np.median([r["throughput_rps"] for r in rounds])),
+        "rounds_rps": [round(r["throughput_rps"], 2) for r in rounds],
         **quantiles(latencies),
     }
 
 
-def http_ours(env: dict[str, str], position_id: str, pools: dict[int, list[str]], today: date):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    out = {}
-    with running(uvicorn_cmd(port), port, "/readyz", env):
-        for size, pool in pools.items():
-            body = {"k": K, "candidate_nips": pool, "as_of": today.isoformat()}
-            out[size] = load(url, f"/v1/positions/{position_id}/rankings", body, 4, 25)
-    return out
+Server = tuple[Callable[[int], list[str]], str, dict[str, str], Path]
 
 
-def http_peer(env: dict[str, str], matrices: dict[int, tuple[list[str], np.ndarray]]) -> dict:
-    port = free_port()
-    mlflow = str(Path(PYTHON).with_name("mlflow"))
+def servers(env: dict[str, str], args: argparse.Namespace) -> dict[str, Server]:
+    """What to compare: (command for a port, ready path, environment, working directory)."""
     settings = get_settings()
-    cmd = [mlflow, "models", "serve", "-m", f"models:/{settings.model_name}@champion",
-           "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port), "-w", "1"]  # fmt: skip
+    mlflow = str(Path(PYTHON).with_name("mlflow"))
+
+    def peer(port: int) -> list[str]:
+        return [mlflow, "models", "serve", "-m", f"models:/{settings.model_name}@champion",
+                "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port),
+                "-w", str(args.workers)]  # fmt: skip
+
+    def ours(port: int) -> list[str]:
+        return uvicorn_workers_cmd(port, args.workers)
+
     # mlflow starts its own uvicorn by name: the venv's bin must be on PATH.
     path = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
     peer_env = {**env, "MLFLOW_TRACKING_URI": settings.tracking_uri, "PATH": path}
-    out = {}
-    url = f"http://127.0.0.1:{port}"
-    with running(cmd, port, "/ping", peer_env):
-        for size, (columns, matrix) in matrices.items():
-            rows = np.where(np.isnan(matrix), None, matrix).tolist()  # JSON has no NaN: null
-            body = {"dataframe_split": {"columns": columns, "data": rows}}
-            out[size] = load(url, "/invocations", body, 4, 25)  # the key header is ignored
+    out: dict[str, Server] = {"ours": (ours, "/readyz", *code_env(env, None))}
+    if args.baseline_tree is not None:
+        out["baseline"] = (ours, "/readyz", *code_env(env, args.baseline_tree))
+    out["mlflow"] = (peer, "/ping", peer_env, CHECKOUT)
     return out
+
+
+def http_all(
+    env: dict[str, str],
+    position_id: str,
+    pools: dict[int, list[str]],
+    matrices: dict[int, tuple[list[str], np.ndarray]],
+    today: date,
+    args: argparse.Namespace,
+) -> dict[str, dict[str, Any]]:
+    """Every server running at once; per pool, ``--rounds`` rounds that take turns between
+    them, so that a busy moment of the (shared) machine hits each alike."""
+    urls: dict[str, str] = {}
+    bodies: dict[str, tuple[str, dict[int, dict[str, Any]]]] = {}
+    with ExitStack() as stack:
+        for name, (command, ready, server_env, cwd) in servers(env, args).items():
+            port = free_port()
+            stack.enter_context(running(command(port), port, ready, server_env, cwd))
+            urls[name] = f"http://127.0.0.1:{port}"
+        ranking = {
+            n: {"k": K, "candidate_nips": p, "as_of": today.isoformat()} for n, p in pools.items()
+        }
+        for name in urls:
+            bodies[name] = (f"/v1/positions/{position_id}/rankings", ranking)
+        bodies["mlflow"] = ("/invocations", {n: _peer_body(*m) for n, m in matrices.items()})
+        out: dict[str, dict[str, Any]] = {name: {} for name in urls}
+        for size in pools:
+            rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in urls}
+            for _ in range(args.rounds):
+                for name, url in urls.items():
+                    path, body = bodies[name]
+                    rounds[name].append(load(url, path, body[size], 4, args.requests // 4))
+            for name in urls:
+                out[name][str(size)] = _aggregate(rounds[name])
+    return out
+
+
+def _peer_body(columns: list[str], matrix: np.ndarray) -> dict[str, Any]:
+    rows = np.where(np.isnan(matrix), None, matrix).tolist()  # JSON has no NaN: null
+    return {"dataframe_split": {"columns": columns, "data": rows}}
 
 
 def _save(results: dict[str, Any]) -> None:
@@ -205,15 +265,23 @@ def _save(results: dict[str, Any]) -> None:
 
 
 def report(results: dict[str, Any]) -> None:
-    table = Table(title="Ranking one position, k=10, SHAP for the top 10")
-    for col in ("pool", "eligible", "ours p50 / p99 ms", "floor p50 / p99 ms", "ours/floor",
-                "API rps", "API p50 / p99 ms", "mlflow rps", "mlflow p50 / p99 ms"):  # fmt: skip
+    http = results["http"]
+    title = (
+        f"Ranking one position, k=10, SHAP for the top 10; HTTP: 4 clients, "
+        f"{results['workers']} worker(s) each, median of {results['rounds']} round(s)"
+    )
+    table = Table(title=title)
+    columns = ["pool", "eligible", "ours p50 / p99 ms", "floor p50 / p99 ms", "ours/floor",
+               "API rps", "API p50 / p99 ms"]  # fmt: skip
+    if "baseline" in http:
+        columns += ["baseline rps", "baseline p50 ms"]
+    columns += ["mlflow rps", "mlflow p50 / p99 ms", "API / mlflow rps"]
+    for col in columns:
         table.add_column(col, justify="right")
     for size in POOLS:
         r = results["in_process"][str(size)]
-        api = results["http"]["ours"][str(size)]
-        peer = results["http"]["mlflow"][str(size)]
-        table.add_row(
+        api, peer = http["ours"][str(size)], http["mlflow"][str(size)]
+        row = [
             f"{r['pool']:,}",
             f"{r['eligible']:,}",
             f"{r['ours']['median_ms']:.1f} / {r['ours']['p99_ms']:.1f}",
@@ -221,18 +289,37 @@ def report(results: dict[str, Any]) -> None:
             f"{r['ratio_median']:.2f}",
             f"{api['throughput_rps']:.1f}",
             f"{api['median_ms']:.1f} / {api['p99_ms']:.1f}",
+        ]
+        if "baseline" in http:
+            base = http["baseline"][str(size)]
+            row += [f"{base['throughput_rps']:.1f}", f"{base['median_ms']:.1f}"]
+        row += [
             f"{peer['throughput_rps']:.1f}",
             f"{peer['median_ms']:.1f} / {peer['p99_ms']:.1f}",
-        )
-    Console(width=160).print(table)
+            f"{api['throughput_rps'] / peer['throughput_rps']:.2f}",
+        ]
+        table.add_row(*row)
+    Console(width=200).print(table)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=10_500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="Worker processes of each server.")
+    parser.add_argument("--rounds", type=int, default=3, help="HTTP rounds per pool, alternating.")
+    parser.add_argument("--requests", type=int, default=100, help="HTTP requests per round.")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="Another checkout (e.g. `git worktree add /tmp/mutasi-base 1b42029`) served too.",
+    )
     parser.add_argument("--keep", type=Path, help="Keep the work directory here (for reruns).")
     args = parser.parse_args()
+    if not (1 <= args.workers <= 16 and 1 <= args.rounds <= 10 and 4 <= args.requests <= 10_000):
+        parser.error("--workers 1..16, --rounds 1..10, --requests 4..10000")
+    if args.baseline_tree and not (args.baseline_tree / "serving" / "api" / "app.py").exists():
+        parser.error(f"--baseline-tree {args.baseline_tree}: not a Mutasi checkout")
     work = args.keep or Path(tempfile.mkdtemp(prefix="mutasi-bench-serving-"))
     console = Console()
     try:
@@ -253,27 +340,27 @@ def main() -> None:
         everyone = view.employees.nips.to_numpy()
         pools = {n: sorted(rng.choice(everyone, n, replace=False).tolist()) for n in POOLS}
         results: dict[str, Any] = {
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+            "machine": machine(),
+            "code": {"ours": commit_of(None)},
             "employees": args.employees,
+            "workers": args.workers,
+            "rounds": args.rounds,
             "setup_seconds": setup_seconds,
             "state_load_seconds": outcome.seconds,
             "position_id": position_id,
             "model": {"version": state.bundle.version, "trees": state.regressor.num_trees()},
             "in_process": {str(n): in_process(state, position_id, pools[n], today) for n in POOLS},
         }
+        if args.baseline_tree is not None:
+            results["code"]["baseline"] = commit_of(args.baseline_tree)
         _save(results)
-        console.print("In-process done; now the API over HTTP ...")
-        env = dict(os.environ)
-        results["http"] = {
-            "ours": {str(k): v for k, v in http_ours(env, position_id, pools, today).items()},
-        }
+        console.print("In-process done; now the API, and mlflow models serve, over HTTP ...")
         matrices = {
             n: (state.feature_names, view.employees.pair_array(position_id, view.employees.rows(p)))
             for n, p in pools.items()
         }
-        _save(results)
-        console.print("API done; now mlflow models serve ...")
-        results["http"]["mlflow"] = {str(k): v for k, v in http_peer(env, matrices).items()}
+        results["http"] = http_all(dict(os.environ), position_id, pools, matrices, today, args)
+        results["machine_after"] = machine()
         _save(results)
         report(results)
         console.print(f"Wrote {RESULTS}")

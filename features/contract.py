@@ -137,6 +137,10 @@ COLUMNS: dict[Table, tuple[Column, ...]] = {
         _code("sector", SECTORS),
         Column("region_code", "str"),
         Column("parent_unit_id", "str", required=False),
+        # BPS code of the pemda employing the unit: 2 digits for a provincial government, the
+        # 4-digit kab/kota code for a kabupaten/kota government. It decides who may approve a
+        # move between two units (PP 11/2017 Pasal 191-193; features/rules.yaml authorities).
+        Column("instansi_code", "str", required=False),
     ),
     Table.POSITIONS: (
         Column("position_id", "str"),

@@ -9,6 +9,7 @@ rule set version that decided it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -17,6 +18,12 @@ import numpy as np
 import pandas as pd
 
 from features.eligibility_checks import CHECKS, Context, PositionTarget
+from features.eligibility_columns import (
+    CandidateColumns,
+    FreezeTable,
+    TargetColumns,
+    target_columns,
+)
 from features.rule_set import (
     Rule,
     RuleSet,
@@ -27,72 +34,116 @@ from features.rule_set import (
 )
 
 __all__ = [
+    "CandidateColumns",
     "EligibilityResult",
+    "FreezeTable",
     "PositionTarget",
     "Rule",
     "RuleSet",
     "RuleSetError",
     "evaluate_eligibility",
+    "evaluate_targets",
     "load_rule_set",
     "rule_set_from_settings",
     "rule_table_markdown",
 ]
 
 MESSAGE_COLUMNS = ["nip", "rule_id", "message_id", "message_en", "source"]
+Candidates = pd.DataFrame | CandidateColumns
+FreezePeriods = pd.DataFrame | FreezeTable | None
 
 
 def evaluate_eligibility(
-    candidates: pd.DataFrame,
+    candidates: Candidates,
     position: PositionTarget,
     as_of: pd.Timestamp,
     rule_set: RuleSet,
-    freeze_periods: pd.DataFrame | None = None,
+    freeze_periods: FreezePeriods = None,
 ) -> EligibilityResult:
-    """Evaluate every rule for every candidate (one employee state row each) as of a date."""
+    """Evaluate every rule for every candidate (one employee state row each) as of a date.
+
+    One row of the result per candidate, in order.
+    """
+    return _evaluate(candidates, target_columns([position]), as_of, rule_set, freeze_periods)
+
+
+def evaluate_targets(
+    candidate: Candidates,
+    targets: Sequence[PositionTarget] | TargetColumns,
+    as_of: pd.Timestamp,
+    rule_set: RuleSet,
+    freeze_periods: FreezePeriods = None,
+) -> EligibilityResult:
+    """Evaluate every rule for one candidate (a one-row state) against many posts at once.
+
+    One row of the result per post, in order: the same verdicts as evaluating each post on
+    its own with :func:`evaluate_eligibility`, in one pass over the rules.
+    """
+    if len(candidate) != 1:
+        raise ValueError(f"candidate: expected one employee state row, got {len(candidate)}")
+    columns = targets if isinstance(targets, TargetColumns) else target_columns(targets)
+    return _evaluate(candidate, columns, as_of, rule_set, freeze_periods)
+
+
+def _evaluate(
+    candidates: Candidates,
+    targets: TargetColumns,
+    as_of: pd.Timestamp,
+    rule_set: RuleSet,
+    freeze_periods: FreezePeriods,
+) -> EligibilityResult:
+    """The rules over pairs: every candidate against one post, or one candidate against every
+    post (arrays of length 1 broadcast)."""
     as_of = pd.Timestamp(as_of)
-    missing = [c for c in rule_set.required_columns() if c not in candidates.columns]
+    columns = (
+        candidates if isinstance(candidates, CandidateColumns) else CandidateColumns(candidates)
+    )
+    missing = [c for c in rule_set.required_columns() if c not in columns.columns]
     if missing:
         raise ValueError(f"candidates: missing employee state columns {missing}")
-    if "as_of" in candidates.columns:
-        stated = pd.to_datetime(candidates["as_of"])
-        if (stated != as_of).any():
-            dates = sorted({str(d.date()) for d in stated.dropna()})[:3]
-            raise ValueError(
-                f"candidates: employee state is as of {dates}, not {as_of.date()}; "
-                "build the state as of the evaluation date (features.asof.employee_state)"
-            )
-    hits = np.zeros((len(candidates), len(rule_set.rules)), dtype=bool)
+    stated = columns.as_of_dates()
+    if (stated != np.datetime64(as_of, "ns")).any():  # NaT counts as a wrong date too
+        dates = sorted({str(pd.Timestamp(d).date()) for d in stated if not np.isnat(d)})[:3]
+        raise ValueError(
+            f"candidates: employee state is as of {dates}, not {as_of.date()}; "
+            "build the state as of the evaluation date (features.asof.employee_state)"
+        )
+    n = len(columns) if len(targets) == 1 else len(targets)
+    frozen = FreezeTable.of(freeze_periods).active(as_of)
+    hits = np.zeros((n, len(rule_set.rules)), dtype=bool)
     cited: list[dict[str, Any]] = []
     for j, rule in enumerate(rule_set.rules):
-        ctx = Context(candidates, position, as_of, rule.params, freeze_periods)
+        ctx = Context(columns, targets, as_of, rule.params, frozen)
         hit, values = CHECKS[rule.id].fn(ctx)
         hits[:, j] = hit
         cited.append(values)
+    nips = columns.nips()
     return EligibilityResult(
         rule_set=rule_set,
-        position=position,
+        targets=targets,
         as_of=as_of,
-        nip=candidates["nip"].to_numpy(dtype=object),
+        nip=np.repeat(nips, n) if len(nips) == 1 and n != 1 else nips,
         hits=hits,
-        candidates=candidates,
+        candidates=columns,
         cited=tuple(cited),
     )
 
 
 @dataclass(frozen=True, eq=False)
 class EligibilityResult:
-    """Per candidate and rule: hit or not.
+    """Per pair (a candidate and a post) and rule: hit or not.
 
-    ``hits`` rows follow the candidates frame, its columns ``rule_set.rules``; ``cited`` holds,
-    per rule, the values its messages cite beyond the state columns.
+    ``hits`` rows follow the candidates (one post) or the posts (one candidate), its columns
+    ``rule_set.rules``; ``cited`` holds, per rule, the values its messages cite beyond the
+    state columns (arrays broadcasting to the pairs, or scalars).
     """
 
     rule_set: RuleSet
-    position: PositionTarget
+    targets: TargetColumns
     as_of: pd.Timestamp
     nip: np.ndarray
     hits: np.ndarray
-    candidates: pd.DataFrame = field(repr=False)
+    candidates: CandidateColumns = field(repr=False)
     cited: tuple[dict[str, Any], ...] = field(repr=False)
 
     @property
@@ -106,7 +157,7 @@ class EligibilityResult:
 
     @cached_property
     def eligible(self) -> np.ndarray:
-        """True where no bar rule fails; aligned to the candidates frame."""
+        """True where no bar rule fails; one per pair."""
         return np.asarray(~self.hits[:, self._is_bar].any(axis=1))
 
     def flagged(self, rule_id: str) -> np.ndarray:
@@ -126,6 +177,12 @@ class EligibilityResult:
         bars = [r.id for r in self.rule_set.rules if r.kind == "bar"]
         counts = self.hits[:, self._is_bar].sum(axis=0)
         return pd.Series(counts, index=pd.Index(bars, name="rule_id"), name="failing")
+
+    def failing_by_rule(self) -> dict[str, int]:
+        """:meth:`counts_by_rule` as a plain dict (no pandas on the serving path)."""
+        bars = [r.id for r in self.rule_set.rules if r.kind == "bar"]
+        counts = self.hits[:, self._is_bar].sum(axis=0).tolist()
+        return dict(zip(bars, counts, strict=True))
 
     @cached_property
     def failures(self) -> pd.DataFrame:
@@ -192,16 +249,26 @@ class EligibilityResult:
         return frame[MESSAGE_COLUMNS].reset_index(drop=True)
 
     def _values(self, rule: Rule, cited: dict[str, Any], rows: np.ndarray) -> dict[str, list[Any]]:
-        """Each placeholder's value for the given candidate rows."""
-        scalars = {**self.position.message_fields(), **rule.params, "as_of": self.as_of}
+        """Each placeholder's value for the given pairs."""
+        n = len(self.nip)
+        scalars = {**rule.params, "as_of": self.as_of}
+        per_target = self.targets.message_fields()
+        # The candidate of each pair: the pair itself, or the one candidate of every pair.
+        candidate_rows = rows if len(self.candidates) == n else np.zeros(rows.size, np.int64)
+        target_rows = rows if len(self.targets) == n else np.zeros(rows.size, np.int64)
         values: dict[str, list[Any]] = {}
         for name in rule.placeholders():
             if name in cited:
-                values[name] = _take(cited[name], rows)
+                value = cited[name]
+                if isinstance(value, np.ndarray) and value.size == 1 and n != 1:
+                    value = np.repeat(value, n)
+                values[name] = _take(value, rows)
+            elif name in per_target:
+                values[name] = _take(per_target[name], target_rows)
             elif name in scalars:
                 values[name] = _take(scalars[name], rows)
             else:
-                values[name] = _take(self.candidates[name], rows)
+                values[name] = _take(self.candidates.frame()[name], candidate_rows)
         return values
 
 

@@ -11,7 +11,7 @@ that are missing mean "no requirement".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,11 @@ from features.contract import (
     SECTORS,
     STATUSES,
 )
+from features.eligibility_columns import (
+    CandidateColumns,
+    FreezeTable,
+    TargetColumns,
+)
 
 # The employee state frame (features/asof.py): one row per candidate as of a date.
 STATE_COLUMNS: tuple[str, ...] = (
@@ -38,16 +43,15 @@ STATE_COLUMNS: tuple[str, ...] = (
     "home_region_code",
 )  # fmt: skip
 
-# (hit mask, values the messages may cite: scalars or arrays/Series aligned to candidates)
+# (hit mask, values the messages may cite: scalars or arrays broadcasting to the pairs)
 Outcome = tuple[np.ndarray, dict[str, Any]]
 ParamCheck = Callable[[Any], str | None]  # returns what is wrong with a value, or None
 
 
 # The fields of a target the checks read, besides position_id (read by `same_position` only).
-# Posts alike in these are judged alike, which lets one employee be judged against hundreds of
-# vacancies with a few evaluations (serving.domain.recommend). A check that reads another field must
-# be listed here: tests/code/test_eligibility.py changes every other field and expects
-# the same verdicts.
+# Posts alike in these are judged alike, which lets the batch job (batch/blocks.py) judge a
+# block of alike vacancies once. A check that reads another field must be listed here:
+# tests/code/test_eligibility.py changes every other field and expects the same verdicts.
 JUDGED_TARGET_FIELDS: tuple[str, ...] = (
     "region_code",
     "jabatan_type",
@@ -105,10 +109,6 @@ class PositionTarget:
             min_education_level=_optional_str(position.get("min_education_level")),
         )
 
-    def message_fields(self) -> dict[str, Any]:
-        """Fields messages cite, as ``target_<field>``."""
-        return {f"target_{k}": v for k, v in asdict(self).items()}
-
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
@@ -116,31 +116,39 @@ def _optional_str(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class Context:
-    """Everything a check may look at."""
+    """Everything a check may look at.
 
-    candidates: pd.DataFrame
-    position: PositionTarget
+    ``candidates`` has one row per pair or one row for all pairs, ``targets`` one post per
+    pair or one post for all: a check returns arrays that broadcast to the pairs (a ranking is
+    many candidates against one post, recommendations one candidate against many posts).
+    """
+
+    candidates: CandidateColumns
+    targets: TargetColumns
     as_of: pd.Timestamp
     params: Mapping[str, Any]
-    freeze_periods: pd.DataFrame | None
+    frozen: Mapping[str, tuple[pd.Timestamp, Any]]  # regions frozen on as_of -> (until, reason)
+
+    @property
+    def n(self) -> int:
+        """Number of pairs."""
+        return max(len(self.candidates), len(self.targets))
 
     def numbers(self, column: str) -> np.ndarray:
         """A numeric candidate column as float64 (missing = NaN)."""
-        return self.candidates[column].to_numpy(dtype="float64", na_value=np.nan)
+        return self.candidates.numbers(column)
 
     def isin(self, column: str, values: Iterable[str]) -> np.ndarray:
         """Whether each candidate's code is among ``values`` (missing = False)."""
-        return self.candidates[column].isin(list(values)).to_numpy(dtype=bool)
+        return self.candidates.isin(column, values)
 
-    def dates(self, column: str) -> pd.Series:
-        """A date candidate column as datetime64, with a clear error for non-dates."""
-        series = self.candidates[column]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            return series
-        try:
-            return pd.to_datetime(series)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"candidates.{column}: expected dates ({exc})") from exc
+    def dates(self, column: str) -> np.ndarray:
+        """A date candidate column as datetime64 (NaT = missing); non-dates are an error."""
+        return self.candidates.dates(column)
+
+    def target_ranks(self, column: str, ranks: Mapping[str, float]) -> np.ndarray:
+        """A target requirement as its rank (NaN = no requirement)."""
+        return np.array([np.nan if v is None else ranks[v] for v in getattr(self.targets, column)])
 
 
 @dataclass(frozen=True)
@@ -216,7 +224,7 @@ def _status_not_active(ctx: Context) -> Outcome:
 def _discipline_in_force(ctx: Context) -> Outcome:
     until = ctx.dates("discipline_until")
     # A sanction without an end date is taken to run on: the safe reading for a bar.
-    in_force = (until.isna() | (until >= ctx.as_of)).to_numpy(dtype=bool)
+    in_force = np.isnat(until) | (until >= np.datetime64(ctx.as_of, "ns"))
     return ctx.isin("discipline_level", ctx.params["blocking_discipline"]) & in_force, {}
 
 
@@ -246,21 +254,23 @@ def _jpt_protection(ctx: Context) -> Outcome:
     cites=("freeze_region", "freeze_reason", "freeze_until"),
 )
 def _freeze_period(ctx: Context) -> Outcome:
-    frozen = active_freezes(ctx.freeze_periods, ctx.as_of)
-    n, target = len(ctx.candidates), ctx.position.region_code
-    if target in frozen:
-        until, reason = frozen[target]
-        cites = {"freeze_region": target, "freeze_reason": reason, "freeze_until": until}
-        return np.ones(n, dtype=bool), cites
+    frozen = ctx.frozen
     if not frozen:
-        return np.zeros(n, dtype=bool), {}
-    region = ctx.candidates["region_code"]
-    at = pd.Index(list(frozen)).get_indexer(pd.Index(region))
+        return np.zeros(ctx.n, dtype=bool), {}
+    regions = pd.Index(list(frozen), dtype="object")
+    # A frozen target region bars everybody; otherwise a frozen current region bars its own.
+    target_region = ctx.targets.region_code
+    target_at = regions.get_indexer(pd.Index(target_region, dtype="object"))
+    codes, categories = ctx.candidates.codes("region_code")
+    candidate_at = np.append(regions.get_indexer(categories), -1)[codes]
+    at = np.where(target_at >= 0, target_at, candidate_at)
     # Position -1 (region not frozen) picks the trailing missing value.
     ends = pd.Series([u for u, _ in frozen.values()] + [pd.NaT], dtype="datetime64[ns]")
     reasons = np.array([r for _, r in frozen.values()] + [None], dtype=object)
     cites = {
-        "freeze_region": region,
+        "freeze_region": np.where(
+            target_at >= 0, target_region, ctx.candidates.labels("region_code")
+        ),
         "freeze_reason": reasons[at],
         "freeze_until": ends.to_numpy()[at],
     }
@@ -268,32 +278,11 @@ def _freeze_period(ctx: Context) -> Outcome:
 
 
 def active_freezes(
-    freeze_periods: pd.DataFrame | None, as_of: pd.Timestamp
+    freeze_periods: pd.DataFrame | FreezeTable | None, as_of: pd.Timestamp
 ) -> dict[str, tuple[pd.Timestamp, Any]]:
-    """Regions frozen on ``as_of`` (both ends inclusive) -> (end date, reason).
-
-    Where periods of a region overlap, the one ending last is kept: it says how long the
-    region stays frozen.
-    """
-    if freeze_periods is None or freeze_periods.empty:
-        return {}
-    missing = sorted({"region_code", "start_date", "end_date"} - set(freeze_periods.columns))
-    if missing:
-        raise ValueError(f"freeze_periods: missing columns {missing}")
-    try:
-        start = pd.to_datetime(freeze_periods["start_date"]).to_numpy()
-        end = pd.to_datetime(freeze_periods["end_date"]).to_numpy()
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"freeze_periods: start_date/end_date must be dates ({exc})") from exc
-    regions = freeze_periods["region_code"].to_numpy(dtype=object)
-    reasons = freeze_periods.get("reason", pd.Series(None, index=freeze_periods.index))
-    frozen: dict[str, tuple[pd.Timestamp, Any]] = {}
-    # A loop over the few active periods, not over candidates.
-    for i in np.flatnonzero((start <= as_of) & (end >= as_of)):
-        region, until = str(regions[i]), pd.Timestamp(end[i])
-        if region not in frozen or until > frozen[region][0]:
-            frozen[region] = (until, reasons.iloc[i])
-    return frozen
+    """Regions frozen on ``as_of`` (both ends inclusive) -> (end date, reason); see
+    :meth:`~features.eligibility_columns.FreezeTable.active`."""
+    return FreezeTable.of(freeze_periods).active(as_of)
 
 
 @_check(
@@ -303,7 +292,8 @@ def active_freezes(
     cites=("target_bup", "years_to_bup"),
 )
 def _retirement_age(ctx: Context) -> Outcome:
-    bup = retirement_age_of(ctx.position.jabatan_type, ctx.params["bup"])
+    bup_table = ctx.params["bup"]
+    bup = np.array([retirement_age_of(j, bup_table) for j in ctx.targets.jabatan_type])
     age = ctx.numbers("age_years")
     too_old = ~(age < bup - ctx.params["min_years_before_bup"])
     return too_old, {"target_bup": bup, "years_to_bup": bup - age}
@@ -311,31 +301,23 @@ def _retirement_age(ctx: Context) -> Outcome:
 
 @_check("min_golongan", reads=("employment_type", "golongan_rank"))
 def _min_golongan(ctx: Context) -> Outcome:
-    n = len(ctx.candidates)
-    if ctx.position.min_golongan is None:
-        return np.zeros(n, dtype=bool), {}
-    need = PNS_GOLONGAN_RANK[ctx.position.min_golongan]
+    need = ctx.target_ranks("min_golongan", PNS_GOLONGAN_RANK)
     # PPPK grades are another scheme; pppk_excluded bars them, so they are not reported twice.
     is_pns = ctx.isin("employment_type", ["PNS"])
-    return is_pns & ~(ctx.numbers("golongan_rank") >= need), {}
+    return ~np.isnan(need) & is_pns & ~(ctx.numbers("golongan_rank") >= need), {}
 
 
 @_check("min_education_level", reads=("education_rank",))
 def _min_education_level(ctx: Context) -> Outcome:
-    n = len(ctx.candidates)
-    if ctx.position.min_education_level is None:
-        return np.zeros(n, dtype=bool), {}
-    need = EDUCATION_RANK[ctx.position.min_education_level]
-    return ~(ctx.numbers("education_rank") >= need), {}
+    need = ctx.target_ranks("min_education_level", EDUCATION_RANK)
+    return ~np.isnan(need) & ~(ctx.numbers("education_rank") >= need), {}
 
 
 @_check("same_position", reads=("position_id",))
 def _same_position(ctx: Context) -> Outcome:
-    n = len(ctx.candidates)
-    if ctx.position.position_id is None:
-        return np.zeros(n, dtype=bool), {}
-    same = ctx.candidates["position_id"] == ctx.position.position_id
-    return same.to_numpy(dtype=bool, na_value=False), {}
+    codes, _ = ctx.candidates.codes("position_id")
+    # A post nobody holds, or no post id (an inline post), matches nobody.
+    return codes == ctx.candidates.code_of("position_id", ctx.targets.position_id), {}
 
 
 @_check(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -160,9 +161,16 @@ class PositionTable:
     def single(self, position: str | Mapping[str, Any]) -> PositionSide:
         """One position: an id in the dataset or an inline post (see :meth:`inline`)."""
         if isinstance(position, str):
-            code = self.codes(pd.Series([position], dtype="object"))
-            return self.side.take(code)
+            # A dict lookup, not a pandas join: serving asks for one position per ranking.
+            code = self._code_of.get(position)
+            if code is None:
+                code = int(self.codes(pd.Series([position], dtype="object"))[0])  # its error
+            return self.side.take(np.array([code]))
         return self.inline(position)
+
+    @cached_property
+    def _code_of(self) -> dict[str, int]:
+        return {str(position_id): i for i, position_id in enumerate(self.ids)}
 
     def inline(self, post: Mapping[str, Any]) -> PositionSide:
         """A post that is not in the dataset, from a mapping of contract position fields.

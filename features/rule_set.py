@@ -12,6 +12,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -51,15 +52,43 @@ class Rule:
         return _placeholders(self.message_id) | _placeholders(self.message_en)
 
 
+# Who decides a move, by its scope (features/authority.py computes the scope of a move).
+AuthorityScope = Literal["same_instansi", "within_province", "across_provinces"]
+AUTHORITY_SCOPES: tuple[AuthorityScope, ...] = (
+    "same_instansi",
+    "within_province",
+    "across_provinces",
+)
+_AUTHORITY_KEYS = frozenset({"id", "scope", "decided_by_id", "decided_by_en", "source"})
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Who decides moves of one scope, in both languages, with the legal source."""
+
+    id: str
+    scope: AuthorityScope
+    decided_by_id: str
+    decided_by_en: str
+    source: str
+
+
 @dataclass(frozen=True)
 class RuleSet:
-    """The rules that apply, in reporting order. Checked on construction."""
+    """The rules that apply, in reporting order, and who decides moves. Checked on construction."""
 
     base_version: str
     rules: tuple[Rule, ...]
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    authorities: tuple[Authority, ...] = ()
 
     def __post_init__(self) -> None:
+        scopes = [a.scope for a in self.authorities]
+        if self.authorities and sorted(scopes) != sorted(AUTHORITY_SCOPES):
+            raise RuleSetError(
+                f"rule set {self.base_version}: authorities must cover each scope of "
+                f"{list(AUTHORITY_SCOPES)} exactly once, got {scopes}"
+            )
         ids = [r.id for r in self.rules]
         if not ids or len(set(ids)) != len(ids):
             raise RuleSetError(f"rule set {self.base_version}: rule ids must be unique: {ids}")
@@ -90,6 +119,13 @@ class RuleSet:
         """All parameters by name (each belongs to exactly one rule)."""
         return {name: value for rule in self.rules for name, value in rule.params.items()}
 
+    def authority(self, scope: str) -> Authority:
+        """Who decides moves of a scope."""
+        for authority in self.authorities:
+            if authority.scope == scope:
+                return authority
+        raise KeyError(f"rule set {self.version} names no authority for {scope!r} moves")
+
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id."""
         for rule in self.rules:
@@ -99,10 +135,15 @@ class RuleSet:
 
     def required_columns(self) -> list[str]:
         """Employee state columns that evaluation and messages need."""
+        return list(self._required_columns)
+
+    @cached_property
+    def _required_columns(self) -> tuple[str, ...]:
+        # Every evaluation asks; parsing the message templates each time showed in profiles.
         needed = {"nip"}
         for rule in self.rules:
             needed |= set(CHECKS[rule.id].reads) | (rule.placeholders() & set(STATE_COLUMNS))
-        return [c for c in STATE_COLUMNS if c in needed - {"as_of"}]
+        return tuple(c for c in STATE_COLUMNS if c in needed - {"as_of"})
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> RuleSet:
         """A copy with parameters replaced by name; a mapping parameter is merged key by key."""
@@ -123,7 +164,9 @@ class RuleSet:
             for rule in self.rules
         )
         try:
-            return RuleSet(self.base_version, rules, {**self.overrides, **overrides})
+            return RuleSet(
+                self.base_version, rules, {**self.overrides, **overrides}, self.authorities
+            )
         except RuleSetError as exc:
             raise RuleSetError(f"overrides: {exc}") from exc
 
@@ -204,7 +247,27 @@ def parse_rule_set(raw: object) -> RuleSet:
         text = {k: str(entry[k]).strip() for k in _TEXT_KEYS}
         kind = cast(RuleKind, text.pop("kind"))  # checked by RuleSet
         rules.append(Rule(**text, kind=kind, params=dict(params)))
-    return RuleSet(str(raw["version"]), tuple(rules))
+    return RuleSet(str(raw["version"]), tuple(rules), authorities=_authorities(raw))
+
+
+def _authorities(raw: Mapping[str, Any]) -> tuple[Authority, ...]:
+    entries = raw.get("authorities") or []
+    if not isinstance(entries, list):
+        raise RuleSetError("'authorities' must be a list")
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping) or set(entry) != _AUTHORITY_KEYS:
+            keys = sorted(entry) if isinstance(entry, Mapping) else entry
+            raise RuleSetError(
+                f"authorities[{i}]: expected keys {sorted(_AUTHORITY_KEYS)}, got {keys}"
+            )
+        text = {k: str(entry[k]).strip() for k in _AUTHORITY_KEYS}
+        if text["scope"] not in AUTHORITY_SCOPES:
+            raise RuleSetError(
+                f"authorities[{i}] ({text['id']}): scope must be one of {list(AUTHORITY_SCOPES)}"
+            )
+        out.append(Authority(**text))  # type: ignore[arg-type]  # scope checked above
+    return tuple(out)
 
 
 def load_rule_set(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> RuleSet:
@@ -242,6 +305,18 @@ def rule_table_markdown(rule_set: RuleSet) -> str:
         cites = ", ".join(f"`{c}`" for c in CHECKS[rule.id].cites) or "-"
         cells = [f"`{rule.id}`", rule.kind, rule.meaning, rule.source, params, cites]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def authority_table_markdown(rule_set: RuleSet) -> str:
+    """Who decides a move, as Markdown (docs/eligibility.md embeds it; a test keeps it in sync)."""
+    lines = [
+        "| authority | scope of the move | decided by | diputuskan oleh | source |",
+        "|---|---|---|---|---|",
+    ]
+    for a in rule_set.authorities:
+        cells = [f"`{a.id}`", f"`{a.scope}`", a.decided_by_en, a.decided_by_id, a.source]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from batch.cli import batch_score_command
 from features.inspect_cli import features_command
 from features.synth.cli import generate_command
 from features.validate_cli import validate_command
+from monitoring.cli import monitor_command
 from mutasi.demo import demo_keys_command
 from planning.cli import plan_command
 from serving.api.cli import keys_command, serve_command
@@ -41,6 +43,8 @@ COMMANDS = (
     ("keys", keys_command),
     ("plan", plan_command),
     ("demo-keys", demo_keys_command),
+    ("monitor", monitor_command),
+    ("batch-score", batch_score_command),  # issue 15
     ("plan-export", plan_export_command),  # issue 14: an audited plan with its letters
 )
 for name, command in COMMANDS:

@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         description="Where the last successfully loaded model is copied on every load; used "
         "at start when the registry is unreachable or has no such model.",
     )
+    # --- workers (issue 16) -------------------------------------------------------------------
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="uvicorn worker processes of `mutasi serve`; each loads its own model and "
+        "snapshot, all append to one audit chain. See docs/operations.md for when it pays.",
+    )
     # --- auditor web pages (/audit) ----------------------------------------------------------
     web_session_secret: SecretStr | None = Field(
         None,
@@ -140,6 +148,62 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         "", description="The service's public URL, for links in letters (empty: paths only)."
     )
+
+    # --- monitoring (issue 12: mutasi monitor, /v1/monitoring, /audit/monitoring) -------------
+    monitor_dir: Path | None = Field(
+        None, description="Where `mutasi monitor` writes its runs; default <var_dir>/monitoring."
+    )
+    monitor_experiment: str = Field(
+        "mutasi-monitoring", description="MLflow experiment of the monitoring runs."
+    )
+    monitor_match_days: int = Field(
+        365,
+        ge=0,
+        description="Days after an answer's decision date within which a move of "
+        "the same person into the same post counts as following it.",
+    )
+    monitor_min_group: int = Field(
+        10, ge=1, description="Smallest group (sector, unit, gender...) whose metrics are compared."
+    )
+    monitor_far_below: float = Field(
+        0.5, ge=0, description="Rating points under the interval's lower end that list a move."
+    )
+    monitor_early_gap_shap: float = Field(
+        0.1,
+        gt=0,
+        description="A gap reason lowering the prediction by this many rating "
+        "points lists a move before its SKP arrives.",
+    )
+    monitor_coverage_tolerance: float = Field(
+        0.05, gt=0, lt=1, description="Realised coverage this far from nominal asks to retrain."
+    )
+    monitor_mae_tolerance: float = Field(
+        0.15, gt=0, description="Realised MAE this far above the model's test MAE asks to retrain."
+    )
+    monitor_trainings_file: Path | None = Field(
+        None, description="Training catalogue (YAML) for the mentoring list; default: packaged."
+    )
+    drift_psi_threshold: float = Field(
+        0.2, gt=0, description="PSI at which a column may count as shifted."
+    )
+    drift_p_value: float = Field(
+        0.01, gt=0, lt=1, description="Chi-square p-value under which a shift is not chance."
+    )
+    drift_min_rows: int = Field(
+        30, ge=1, description="Fewest current rows for a column to be judged for drift."
+    )
+    drift_min_importance: float = Field(
+        0.01,
+        ge=0,
+        lt=1,
+        description="Share of the model's gain under which a shifted feature "
+        "is named apart and does not ask to retrain.",
+    )
+
+    @property
+    def monitoring_dir(self) -> Path:
+        """Where monitoring runs are written and read (``monitor_dir`` or under ``var_dir``)."""
+        return self.monitor_dir or self.var_dir / "monitoring"
 
     @property
     def tracking_uri(self) -> str:

@@ -55,7 +55,8 @@ def _line(i: int) -> int:
 
 def _validated(model: type[M], row: dict[str, Any], path: Path, i: int) -> M:
     try:
-        return model.model_validate(row)
+        # A CSV cell is text: "2" is read as 2 here, while the API takes JSON numbers only.
+        return model.model_validate(row, strict=False)
     except ValidationError as exc:
         raise PlanFileError(f"{path}, line {_line(i)}: {_describe(exc)}") from None
 

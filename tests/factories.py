@@ -33,10 +33,10 @@ E1, E2, E3 = "198005122005032001", "197502202000011001", "202202123456789012"
 E4, E5, E6 = "196608171992031001", "199501302020012001", "198507072010041001"
 EXPORT_DATE = pd.Timestamp("2025-12-31")
 
-UNITS = [
-    ("U1", "Dinas Kesehatan", "kesehatan", "7571", None),
-    ("U2", "Dinas Pendidikan dan Kebudayaan", "pendidikan", "7501", None),
-    ("U3", "Sekretariat Daerah", "umum", "7571", None),
+UNITS = [  # one pemda, the provincial government of Gorontalo (instansi 75)
+    ("U1", "Dinas Kesehatan", "kesehatan", "7571", None, "75"),
+    ("U2", "Dinas Pendidikan dan Kebudayaan", "pendidikan", "7501", None, "75"),
+    ("U3", "Sekretariat Daerah", "umum", "7571", None, "75"),
 ]
 POSITIONS = [
     ("P1", "U1", "Kepala Bidang Pelayanan Kesehatan", "administrator", "III/d", "S1",

@@ -10,9 +10,11 @@ A training run logs the regressor with the MLflow LightGBM flavour (registered a
   versions, feature-builder parameters, data snapshot and directory, the split definition
   (date cutoffs), seed, hyper-parameters and training metrics;
 - ``fairness/report.json``: the fairness report of the held-out shortlists (promotion gate);
-- ``model_card/model_card.md`` and ``.html``: the model card (:mod:`training.model_card`).
+- ``model_card/model_card.md`` and ``.html``: the model card (:mod:`training.model_card`);
+- ``reference_profile.json``: distributions of the reference data that monitoring measures
+  drift against (:mod:`training.reference_profile`).
 
-The last two are optional: bundles of older versions load without them.
+The last three are optional: bundles of older versions load without them.
 
 :func:`load_bundle` turns a registry URI (``models:/mutasi-fit@champion``), an alias
 (``champion``) or ``runs:/<id>/model`` back into a :class:`ModelBundle` that predicts.
@@ -38,6 +40,7 @@ from training.fairness import FairnessReport
 from training.intervals import DEFAULT_LEVEL, SplitConformal
 from training.model import FitModel
 from training.oracle_eval import MAX_VACANCIES
+from training.reference_profile import PROFILE_FILE, ReferenceProfile
 from training.training_set import TimeSplit
 
 BUNDLE_DIR = "bundle"
@@ -111,6 +114,7 @@ class ModelBundle:
     fairness: FairnessReport | None = None
     model_card_md: str | None = None
     model_card_html: str | None = None
+    reference_profile: ReferenceProfile | None = None
 
     @property
     def feature_names(self) -> list[str]:
@@ -194,6 +198,17 @@ def read_fairness(bundle_dir: Path) -> FairnessReport | None:
     return FairnessReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def read_reference_profile(bundle_dir: Path) -> ReferenceProfile | None:
+    """The bundle's reference profile; None for bundles trained before profiles existed."""
+    path = bundle_dir / PROFILE_FILE
+    if not path.exists():
+        return None
+    try:
+        return ReferenceProfile.from_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise BundleError(f"bundle at {bundle_dir}: {exc}") from exc
+
+
 def _optional_text(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
@@ -231,4 +246,5 @@ def load_bundle(
         fairness=read_fairness(local),
         model_card_md=_optional_text(local / MODEL_CARD_MD),
         model_card_html=_optional_text(local / MODEL_CARD_HTML),
+        reference_profile=read_reference_profile(local),
     )

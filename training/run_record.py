@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 
 from features.contract import CONTRACT_VERSION
@@ -22,6 +23,7 @@ from training.fitting import Fitted, TrainConfig
 from training.model import FitModel
 from training.model_card import CardFacts, ModelCard, render_card, started_at
 from training.pipeline_inputs import PipelineInputs
+from training.reference_profile import PROFILE_FILE, ReferenceProfile, build_profile
 from training.training_set import Part, SplitName, TimeSplit, TrainingSet
 
 
@@ -214,6 +216,8 @@ def log_training_run(
             _write_accountability(out, audit, card)
             mlflow.log_artifacts(str(out))
             bundle_dir = write_bundle(out / BUNDLE_DIR, model, manifest, inputs.catalogue_path)
+            profile = reference_profile(inputs, parts, model, retired)
+            (bundle_dir / PROFILE_FILE).write_text(profile.to_json(), encoding="utf-8")
             _write_accountability(bundle_dir, audit, card, full=False)
             mlflow.log_artifacts(str(bundle_dir), BUNDLE_DIR)
         if version is not None:
@@ -221,6 +225,24 @@ def log_training_run(
             tracking.set_alias(client, settings.model_name, tracking.CHALLENGER, version)
             tracking.tag_version(client, settings.model_name, version, lineage_tags(inputs))
     return run.info.run_id, version
+
+
+def reference_profile(
+    inputs: PipelineInputs, parts: dict[SplitName, Part], model: FitModel, retired: dict[str, str]
+) -> ReferenceProfile:
+    """What monitoring compares later exports with: the most recent moves (validation and test
+    splits), the model's predictions on them, and the training export's attributes."""
+    recent = [parts["valid"], parts["test"]]
+    features = pd.concat([p.features for p in recent], ignore_index=True)
+    return build_profile(
+        features,
+        model.predict(features),
+        np.concatenate([p.y for p in recent]),
+        pd.concat([p.moves["as_of"] for p in recent], ignore_index=True),
+        inputs.dataset,
+        list(model.feature_names),
+        retired,
+    )
 
 
 def _write_accountability(

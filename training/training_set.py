@@ -61,26 +61,35 @@ def outcome_year(effective_date: pd.Series) -> pd.Series:
     return year
 
 
+def label_moves(dataset: Dataset) -> pd.DataFrame:
+    """Every move with its outcome year, its rating (NaN when that year is not rated) and
+    whether a later move superseded it before the outcome year ended; sorted by date.
+
+    Columns: the transfers' columns plus outcome_year, rating (float 1..5), superseded.
+    """
+    moves = dataset.transfers.sort_values(["effective_date", "transfer_id"]).reset_index(drop=True)
+    moves = moves.assign(outcome_year=outcome_year(moves["effective_date"]))
+    next_move = moves.groupby("nip", sort=False)["effective_date"].shift(-1)
+    outcome_end = pd.to_datetime(moves["outcome_year"].astype(str) + "-12-31")
+    perf = dataset.performance[["nip", "year", "rating"]].rename(columns={"year": "outcome_year"})
+    perf = perf.assign(rating=perf["rating"].astype(str).map(RATING_VALUE).astype(float))
+    rated = moves.merge(perf, on=["nip", "outcome_year"], how="left", validate="many_to_one")
+    return rated.assign(superseded=(next_move <= outcome_end).to_numpy())
+
+
 def moves_with_outcomes(dataset: Dataset) -> tuple[pd.DataFrame, OutcomeCounts]:
     """Moves with their outcome year and rating, sorted by date (then transfer_id).
 
     Columns: transfer_id, nip, position_id (the target post), as_of (= effective_date),
     kind, outcome_year, rating (float 1..5).
     """
-    moves = dataset.transfers.sort_values(["effective_date", "transfer_id"]).reset_index(drop=True)
-    moves = moves.assign(outcome_year=outcome_year(moves["effective_date"]))
-    next_move = moves.groupby("nip", sort=False)["effective_date"].shift(-1)
-    outcome_end = pd.to_datetime(moves["outcome_year"].astype(str) + "-12-31")
-    superseded = (next_move <= outcome_end).to_numpy()
-
-    perf = dataset.performance[["nip", "year", "rating"]].rename(columns={"year": "outcome_year"})
-    perf = perf.assign(rating=perf["rating"].astype(str).map(RATING_VALUE).astype(float))
-    rated = moves.merge(perf, on=["nip", "outcome_year"], how="left", validate="many_to_one")
+    rated = label_moves(dataset)
+    superseded = rated["superseded"].to_numpy(dtype=bool)
     has_rating = rated["rating"].notna().to_numpy()
 
     keep = has_rating & ~superseded
     counts = OutcomeCounts(
-        n_moves=len(moves),
+        n_moves=len(rated),
         n_unrated=int((~has_rating).sum()),
         n_superseded=int((has_rating & superseded).sum()),
         n_used=int(keep.sum()),

@@ -82,11 +82,7 @@ class Simulation:
         self.years = range(end_date.year - WINDOW_YEARS + 1, end_date.year + 1)
         self.start_day = day_number(date(self.years[0], 1, 1))
         self.restructure_day = restructure_day
-        self.freeze = preset.freeze_periods(date(self.years[0], 1, 1), end_date)
-        codes = [r.code for r in preset.all_regions()]
-        self._freeze_idx = [
-            (codes.index(c), day_number(s), day_number(e)) for c, s, e, _ in self.freeze
-        ]
+        self.set_freeze(date(self.years[0], 1, 1), end_date)
         self.fit = load_taxonomy().matrix
         capacity = int(n_employees * 1.6) + 200
         self.pop = Population(capacity)
@@ -96,6 +92,14 @@ class Simulation:
         )
         self.req_codes, self.req_levels = requirement_arrays(org.pos_requirements)
         self.region_km = distance_matrix(preset.all_regions())
+
+    def set_freeze(self, start: date, end: date) -> None:
+        """Freeze periods overlapping [start, end] (exported, and read by :meth:`frozen`)."""
+        self.freeze = self.preset.freeze_periods(start, end)
+        codes = [r.code for r in self.preset.all_regions()]
+        self._freeze_idx = [
+            (codes.index(c), day_number(s), day_number(e)) for c, s, e, _ in self.freeze
+        ]
 
     def frozen(self, day: int) -> np.ndarray:
         """Regions (all_regions order) in a freeze period on ``day``."""
@@ -119,6 +123,10 @@ class Simulation:
             self._run_year(year)
             if progress is not None:
                 progress(k + 1, len(self.years))
+        return self.finish()
+
+    def finish(self) -> SimulationResult:
+        """Retirements due by the export day, the other exits, and the export snapshot."""
         self._advance(self.end_day)
         survivors = self._survivors()
         history = CareerHistory(self.pop.events(self.org, self.end_day), len(self.org.units))
@@ -145,14 +153,15 @@ class Simulation:
         pns = max(total - pppk, int(0.04 * self.n))
         return hire_plan(self.years, self.end_day, pns, pppk, self.rng)
 
-    def _survivors(self) -> np.ndarray:
-        """People in service at export; beyond the target headcount the excess leaves (other
-        exits: resignation, death, transfer out of the pemda)."""
-        survivors = self.pop.active(self.end_day)
+    def _survivors(self, day: int | None = None) -> np.ndarray:
+        """People in service at export (or on ``day``); beyond the target headcount the excess
+        leaves (other exits: resignation, death, transfer out of the pemda)."""
+        day = self.end_day if day is None else day
+        survivors = self.pop.active(day)
         if survivors.size > self.n:
             drop = self.rng.choice(survivors, survivors.size - self.n, replace=False)
             self.pop.gone[drop] = True
-            survivors = self.pop.active(self.end_day)
+            survivors = self.pop.active(day)
         return survivors
 
     def _run_year(self, year: int) -> None:
@@ -255,8 +264,13 @@ class Simulation:
         positions = pop.pos[persons]
         ctx = self.context(CareerHistory(pop.events(self.org, day), len(self.org.units)))
         index = self.model.index(ctx.inputs(persons, positions, day))
-        realised = index + self.rng.normal(0.0, self.model.noise_sd, persons.size)
+        realised = index + self.model.noise_sd * self.skp_noise(persons, year)
         pop.logs.skp.append((persons, np.full(persons.size, year), positions, index, realised))
+
+    def skp_noise(self, persons: np.ndarray, year: int) -> np.ndarray:
+        """Standard normal noise of the year's SKP of ``persons``."""
+        noise: np.ndarray = self.rng.normal(0.0, 1.0, persons.size)
+        return noise
 
     def context(self, history: CareerHistory) -> OutcomeContext:
         """The outcome model's view of this population."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,12 +12,13 @@ import numpy as np
 from rich.progress import Progress, TaskID
 
 from features.contract import Table
-from features.synth.careers import RESTRUCTURING, Simulation
+from features.synth.careers import RESTRUCTURING, Simulation, SimulationResult
 from features.synth.organisation import NO_END, build_organisation
 from features.synth.outcome import StructuralModel
+from features.synth.persist import save_export_state
 from features.synth.policy import PolicyParams
-from features.synth.presets import day_number, get_preset
-from features.synth.tables import build_export
+from features.synth.presets import Preset, day_number, get_preset
+from features.synth.tables import Export, build_export
 from features.synth.write import FORMATS, clear_dataset, write_manifest, write_oracle, write_table
 
 DEFAULT_END = date(2025, 12, 31)
@@ -76,21 +78,10 @@ def generate_province(
         out_dir = get_settings().data_dir
     out = Path(out_dir)
     spec = get_preset(preset)
-    org_seed, sim_seed, export_seed = np.random.SeedSequence(seed).spawn(3)
-    restructure = day_number(RESTRUCTURING)
-    if not end.year - 9 <= RESTRUCTURING.year <= end.year or restructure > day_number(end):
-        restructure = NO_END
     model = StructuralModel()
     with _Progress(progress) as step:
-        step("organisation", 0, 1)
-        org = build_organisation(spec, n_employees, restructure, np.random.default_rng(org_seed))
-        step("organisation", 1, 1)
-        sim = Simulation(
-            spec, org, n_employees, end, restructure, np.random.default_rng(sim_seed), model
-        )
-        result = sim.run(progress=lambda k, n: step("simulation", k, n))
-        step("export", 0, 1)
-        export = build_export(result, spec, model, np.random.default_rng(export_seed))
+        simulated = simulate_export(spec, seed, n_employees, end, model, step)
+        sim, result, export = simulated.sim, simulated.result, simulated.export
         out.mkdir(parents=True, exist_ok=True)
         clear_dataset(out)
         for table, frame in export.tables.items():
@@ -114,8 +105,57 @@ def generate_province(
             "exported_at": end.isoformat(),
         }
         write_oracle(out, export.oracle, meta)
+        save_export_state(out, result, export, state_meta(sim, spec.key, seed, n_employees))
         step("export", 1, 1)
     return GenerationSummary(**{**asdict(summary), "seconds": time.perf_counter() - started})
+
+
+def state_meta(sim: Simulation, preset: str, seed: int, n_employees: int) -> dict[str, object]:
+    """What a continuation needs besides people and organisation (see features/synth/persist)."""
+    return {
+        "preset": preset,
+        "seed": seed,
+        "target_headcount": n_employees,
+        "window_start_day": sim.start_day,
+        "end_day": sim.end_day,
+        "restructure_day": sim.restructure_day,
+        "continuations": [],
+    }
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """One pemda simulated: the simulation (its state is what a continuation resumes), its result
+    and the export built from it."""
+
+    sim: Simulation
+    result: SimulationResult
+    export: Export
+
+
+def simulate_export(
+    spec: Preset,
+    seed: int,
+    n_employees: int,
+    end: date,
+    model: StructuralModel,
+    step: Callable[[str, int, int], None],
+) -> Simulated:
+    """Organisation, ten years of careers and the export of one pemda (nothing written)."""
+    org_seed, sim_seed, export_seed = np.random.SeedSequence(seed).spawn(3)
+    restructure = day_number(RESTRUCTURING)
+    if not end.year - 9 <= RESTRUCTURING.year <= end.year or restructure > day_number(end):
+        restructure = NO_END
+    step("organisation", 0, 1)
+    org = build_organisation(spec, n_employees, restructure, np.random.default_rng(org_seed))
+    step("organisation", 1, 1)
+    sim = Simulation(
+        spec, org, n_employees, end, restructure, np.random.default_rng(sim_seed), model
+    )
+    result = sim.run(progress=lambda k, n: step("simulation", k, n))
+    step("export", 0, 1)
+    export = build_export(result, spec, model, np.random.default_rng(export_seed))
+    return Simulated(sim, result, export)
 
 
 class _Progress:

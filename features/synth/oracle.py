@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,17 @@ def _index_of(values: pd.Series, labels: pd.Index, what: str) -> np.ndarray:
     return np.asarray(idx, dtype=np.int64)
 
 
+def read_model(data_dir: Path | str) -> tuple[StructuralModel, dict[str, Any]]:
+    """The structural model of a synthetic dataset and the rest of ``_oracle/model.json``."""
+    root = Path(data_dir) / ORACLE_DIR
+    if not (root / MODEL_FILE).is_file():
+        raise FileNotFoundError(f"{root}: no oracle here (not a synthetic dataset?)")
+    meta: dict[str, Any] = json.loads((root / MODEL_FILE).read_text(encoding="utf-8"))
+    coef = dict(meta["model"])
+    coef["thresholds"] = tuple(coef["thresholds"])
+    return StructuralModel(**coef), meta
+
+
 class Oracle:
     """Noise-free expected outcomes of (employee, position) pairs in a synthetic dataset."""
 
@@ -73,12 +85,7 @@ class Oracle:
     def load(cls, data_dir: Path | str) -> Oracle:
         """Read ``<data_dir>/_oracle/``; a clear error if it is missing or incomplete."""
         root = Path(data_dir) / ORACLE_DIR
-        if not (root / MODEL_FILE).is_file():
-            raise FileNotFoundError(f"{root}: no oracle here (not a synthetic dataset?)")
-        meta = json.loads((root / MODEL_FILE).read_text(encoding="utf-8"))
-        coef = dict(meta["model"])
-        coef["thresholds"] = tuple(coef["thresholds"])
-        model = StructuralModel(**coef)
+        model, _ = read_model(data_dir)
 
         def read(name: str) -> pd.DataFrame:
             path = root / f"{name}.parquet"

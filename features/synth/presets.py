@@ -67,6 +67,11 @@ class Preset:
     head_elections: tuple[int, ...]  # pilkada waves electing the head of this pemda
     subdistricts: tuple[str, ...] = ()  # kecamatan of a kota (units of the umum sector)
 
+    @property
+    def instansi_code(self) -> str:
+        """BPS code of this pemda: 2 digits for a provincial government, else its kab/kota."""
+        return self.seat[:2] if self.level == "provinsi" else self.seat
+
     def all_regions(self) -> tuple[Region, ...]:
         """Unit regions first, then home-only regions."""
         return self.regions + self.home_only

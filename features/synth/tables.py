@@ -60,6 +60,14 @@ def golongan_codes(grade: np.ndarray, pppk: np.ndarray) -> np.ndarray:
     )
 
 
+def exported_transfers(person: np.ndarray, day: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Rows of the transfer log that are exported (people kept), in export order (by day)."""
+    k = keep[person]
+    order = np.lexsort((person[k], day[k]))
+    rows: np.ndarray = np.flatnonzero(k)[order]
+    return rows
+
+
 @dataclass
 class Export:
     """Contract tables (by Table) and oracle tables (by file stem)."""
@@ -81,12 +89,30 @@ class _Exporter:
         self.r, self.preset, self.model, self.rng = result, preset, model, rng
         pop, s = result.pop, result.survivors
         self.nip = np.full(pop.capacity, None, dtype=object)
-        self.nip[s] = make_nips(rng, pop.birth[s], pop.tmt[s], pop.female[s], pop.pppk[s])
+        self.nip[s] = self.draw_nips(s)
         self.keep = np.zeros(pop.capacity, dtype=bool)
         self.keep[s] = True
         self.position_ids = result.org.positions["position_id"].to_numpy()
         self.unit_ids = result.org.units["unit_id"].to_numpy()
         self.region_codes = np.array([r.code for r in preset.all_regions()], dtype=object)
+
+    def draw_nips(self, persons: np.ndarray) -> np.ndarray:
+        """NIPs of ``persons`` (a continuation keeps the ones already given)."""
+        pop = self.r.pop
+        return make_nips(
+            self.rng, pop.birth[persons], pop.tmt[persons], pop.female[persons], pop.pppk[persons]
+        )
+
+    def draw_names(self, persons: np.ndarray) -> np.ndarray:
+        """Names of ``persons`` (a continuation keeps the ones already given)."""
+        pop = self.r.pop
+        return make_names(
+            self.rng, self.preset.key, pop.female[persons], pop.level[persons], pop.field_[persons]
+        )
+
+    def transfer_ids(self, rows: np.ndarray) -> list[str]:
+        """Ids of transfer log ``rows`` (in export order): T0000001, T0000002, ..."""
+        return [f"T{i + 1:07d}" for i in range(rows.size)]
 
     def frame(
         self, table: Table, columns: dict[str, object], sort: list[str] | None = None
@@ -101,9 +127,7 @@ class _Exporter:
             Table.EMPLOYEES,
             {
                 "nip": self.nip[s],
-                "name": make_names(
-                    self.rng, self.preset.key, pop.female[s], pop.level[s], pop.field_[s]
-                ),
+                "name": self.draw_names(s),
                 "birth_date": dates(pop.birth[s]),
                 "gender": np.where(pop.female[s], "P", "L"),
                 "employment_type": np.where(pop.pppk[s], "PPPK", "PNS"),
@@ -148,13 +172,11 @@ class _Exporter:
 
     def transfers(self) -> pd.DataFrame:
         person, day, src, dst, kind = Logs.columns(self.r.pop.logs.transfer, 5)
-        k = self.keep[person]
-        order = np.lexsort((person[k], day[k]))
-        pick = np.flatnonzero(k)[order]
+        pick = exported_transfers(person, day, self.keep)
         return self.frame(
             Table.TRANSFERS,
             {
-                "transfer_id": [f"T{i + 1:07d}" for i in range(pick.size)],
+                "transfer_id": self.transfer_ids(pick),
                 "nip": self.nip[person[pick]],
                 "effective_date": dates(day[pick]),
                 "from_position_id": self.position_ids[src[pick]],
@@ -241,15 +263,20 @@ class _Exporter:
 
 
 def build_export(
-    result: SimulationResult, preset: Preset, model: StructuralModel, rng: np.random.Generator
+    result: SimulationResult,
+    preset: Preset,
+    model: StructuralModel,
+    rng: np.random.Generator,
+    exporter: _Exporter | None = None,
 ) -> Export:
-    """Contract and oracle tables of the people in service at export."""
-    ex = _Exporter(result, preset, model, rng)
+    """Contract and oracle tables of the people in service at export (``exporter``: one that
+    keeps earlier identities, for a continuation)."""
+    ex = exporter or _Exporter(result, preset, model, rng)
     org, s = result.org, result.survivors
     performance, skp = ex.performance()
     education, competencies, preferences = ex.education(), ex.competencies(), ex.preferences()
     tables = {
-        Table.UNITS: org.units,
+        Table.UNITS: org.units.assign(instansi_code=preset.instansi_code),
         Table.POSITIONS: org.positions,
         Table.EMPLOYEES: ex.employees(),
         Table.PERFORMANCE: performance,

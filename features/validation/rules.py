@@ -116,6 +116,17 @@ def _before_tmt_cpns(table: Table, date_column: str) -> Mask:
     return fails
 
 
+def _instansi_outside_region(f: Frames, _: pd.Timestamp | None) -> pd.Series:
+    """A kab/kota government's unit lies in that kab/kota, a province's in that province."""
+    u = f[Table.UNITS]
+    code, region = u["instansi_code"], u["region_code"]
+    inside = (code == region) | (code == region.str.slice(0, 2))
+    # A malformed code is its format rule's to report, once.
+    well_formed = code.str.fullmatch(r"[0-9]{2}|[0-9]{4}").fillna(False).astype(bool)
+    well_formed &= region.str.fullmatch(r"[0-9]{4}").fillna(False).astype(bool)
+    return well_formed & ~inside.fillna(False).astype(bool)
+
+
 E, P, T = Table.EMPLOYEES, Table.POSITIONS, Table.TRANSFERS
 ROW_RULES: tuple[RowRule, ...] = (
     RowRule(E, "nip_birth_date", "birth_date", "PNS birth_date must equal NIP digits 1-8",
@@ -137,6 +148,9 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(E, "discipline_until_without_sanction", "discipline_until",
             "discipline_until is set but discipline_level is none (ignored)",
             _discipline_until_without_sanction, severity=WARNING),
+    RowRule(Table.UNITS, "instansi_outside_region", "instansi_code",
+            "instansi_code must be the unit's region_code (kab/kota) or its first 2 digits "
+            "(province)", _instansi_outside_region),
     RowRule(P, "min_golongan_scheme", "min_golongan", "min_golongan must be a PNS golongan",
             _min_golongan_scheme),
     RowRule(T, "same_position", "to_position_id",

@@ -79,6 +79,14 @@ def _digits(n: int, what: str) -> CellRule:
     )
 
 
+def _instansi_digits() -> CellRule:
+    return CellRule(
+        "instansi_code_format",
+        "instansi_code must be 2 digits (a province) or 4 digits (a kab/kota)",
+        lambda cells: cells.str.fullmatch(r"[0-9]{2}|[0-9]{4}").fillna(False).astype(bool),
+    )
+
+
 def _between(lo: float, hi: float | None, parse: Passes) -> CellRule:
     """Values in ``lo..hi``; unparseable cells pass (their format rule reports them)."""
 
@@ -98,6 +106,7 @@ def domain_rules(export_year: int | None) -> dict[tuple[Table, str], tuple[CellR
     return {
         (Table.EMPLOYEES, "nip"): (_digits(18, "nip"),),
         (Table.UNITS, "region_code"): region,
+        (Table.UNITS, "instansi_code"): (_instansi_digits(),),
         (Table.EMPLOYEES, "home_region_code"): region,
         (Table.FREEZE_PERIODS, "region_code"): region,
         (Table.POSITIONS, "abk_need"): (_between(0, None, parse_int),),

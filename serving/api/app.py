@@ -17,13 +17,14 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from mutasi.settings import Settings, get_settings
 from serving.api.errors import install_error_handlers
-from serving.api.log_privacy import install_nip_masking
-from serving.api.metrics import ServingMetrics
+from serving.api.log_privacy import install_log_masking
+from serving.api.metrics import MonitoringCollector, ServingMetrics
 from serving.api.middleware import document_transport_errors, install_middleware
 from serving.api.portal import install_portal
 from serving.api.routes import ROUTERS
 from serving.api.security import KeyRing
 from serving.audit import AuditStore
+from serving.domain.monitor_runs import MonitorRuns
 from serving.errors import (
     NotReadyError,
 )
@@ -54,6 +55,7 @@ TAGS = [
     {"name": "objections", "description": "Objections to answers and plans; human review."},
     {"name": "employees", "description": "Self-service: employee tokens, own answers."},
     {"name": "notice", "description": "What the system assesses (no key needed)."},
+    {"name": "monitoring", "description": "Post-move evaluation, drift, mentoring list."},
 ]
 
 
@@ -88,13 +90,15 @@ def create_app(settings: Settings | None = None, clock: Callable[[], date] = dat
     app.state.holder = holder
     app.state.audit = audit
     app.state.metrics = ServingMetrics(registry)
+    app.state.monitor_runs = MonitorRuns(settings.monitoring_dir)
+    registry.register(MonitoringCollector(app.state.monitor_runs))
     app.state.clock = clock
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     install_web(app, settings)
     install_middleware(app, settings)
-    install_nip_masking()
+    install_log_masking()
     document_transport_errors(app)
     Instrumentator(
         registry=registry, excluded_handlers=["/metrics", "/healthz", "/readyz"]

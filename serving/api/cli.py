@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import typer
@@ -15,6 +16,9 @@ def serve_command(
     host: str | None = typer.Option(None, help="Listen address (default: settings, 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default: settings, 8000)."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
+    workers: int | None = typer.Option(
+        None, min=1, max=64, help="Worker processes (default: settings, 1); docs/operations.md."
+    ),
 ) -> None:
     """Serve the ranking API (loads the champion model and the HR snapshot once at start)."""
     import uvicorn
@@ -23,24 +27,38 @@ def serve_command(
     from serving.errors import NotReadyError
 
     settings = get_settings()
+    n_workers = workers or settings.workers
+    warn = Console(stderr=True)
     if not settings.api_keys:
-        Console(stderr=True).print(
+        warn.print(
             "[yellow]No API keys configured (MUTASI_API_KEYS): every /v1 endpoint will "
             "answer 401. Create one with `mutasi keys <role>`.[/yellow]"
+        )
+    if n_workers > 1 and settings.web_session_secret is None:
+        warn.print(
+            "[yellow]Several workers and no MUTASI_WEB_SESSION_SECRET: each worker signs "
+            "auditor sessions with its own random key, so sign-ins fail at random. Set one."
+            "[/yellow]"
         )
     app = create_app(settings)
     if settings.require_model_at_start:
         try:
-            preload(app)
+            preload(app)  # with several workers: a check here, then every worker loads its own
         except NotReadyError as exc:
-            Console(stderr=True).print(
-                f"mutasi serve: {exc}", soft_wrap=True, highlight=False, markup=False
-            )
+            warn.print(f"mutasi serve: {exc}", soft_wrap=True, highlight=False, markup=False)
             raise typer.Exit(2) from None
+    listen_host, listen_port = host or settings.host, port or settings.port
+    if n_workers == 1:
+        uvicorn.run(app, host=listen_host, port=listen_port, log_level=log_level)
+        return
+    del app  # the workers build their own, from the same settings (environment)
+    os.environ["MUTASI_WORKERS"] = str(n_workers)
     uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
+        "serving.api.app:create_app",
+        factory=True,
+        workers=n_workers,
+        host=listen_host,
+        port=listen_port,
         log_level=log_level,
     )
 

@@ -13,6 +13,7 @@ from mutasi.settings import Settings
 from serving.api.metrics import ServingMetrics
 from serving.api.security import API_KEY_HEADER, KeyRing, Principal, Role
 from serving.audit import AuditStore
+from serving.domain.monitor_runs import MonitorRuns
 from serving.domain.participation.usulan import participating_state
 from serving.state import ServingState, StateHolder
 
@@ -56,12 +57,19 @@ def get_today(request: Request) -> date:
     return today
 
 
+def get_monitor_runs(request: Request) -> MonitorRuns:
+    """The reader of the latest monitoring run."""
+    runs: MonitorRuns = request.app.state.monitor_runs
+    return runs
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 HolderDep = Annotated[StateHolder, Depends(get_holder)]
 StateDep = Annotated[ServingState, Depends(get_state)]
 AuditDep = Annotated[AuditStore, Depends(get_audit)]
 MetricsDep = Annotated[ServingMetrics, Depends(get_metrics)]
 TodayDep = Annotated[date, Depends(get_today)]
+MonitorRunsDep = Annotated[MonitorRuns, Depends(get_monitor_runs)]
 
 
 def get_principal(

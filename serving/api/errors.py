@@ -3,9 +3,11 @@ traceback. The logic raises plain exceptions; only this module knows their statu
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.dependencies.models import Dependant
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -13,11 +15,27 @@ from fastapi.routing import APIRoute
 from features.codes import FeatureInputError
 from serving.api.deps import get_principal
 from serving.api.security import API_KEY_HEADER
+from serving.domain.monitor_runs import MonitoringReportError
 from serving.errors import AuditError, NotFoundError, NotReadyError, ReloadError, RequestFieldError
+
+# How a 422 echoes a number JSON cannot carry (Python's parser reads `NaN`, `Infinity` and
+# overflowing literals such as 1e309; a JSON answer may not contain them).
+NON_FINITE_TEXT: dict[str, str] = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}
+
+
+def json_safe(value: object) -> object:
+    """``value`` with every non-finite float, at any depth, replaced by its name as a string."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return NON_FINITE_TEXT[repr(value)]
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def _detail(status_code: int, detail: object) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status_code)
+    return JSONResponse({"detail": json_safe(detail)}, status_code=status_code)
 
 
 def _needs_key(dependant: Dependant) -> bool:
@@ -39,7 +57,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 return JSONResponse(
                     {"detail": refused.detail}, refused.status_code, headers=refused.headers
                 )
-        return await request_validation_exception_handler(request, exc)
+        # FastAPI's own handler echoes each `input` as is, and a non-finite one made it a 500.
+        return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, jsonable_encoder(exc.errors()))
 
     @app.exception_handler(RequestFieldError)
     async def _field(_: Request, exc: RequestFieldError) -> JSONResponse:
@@ -60,6 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (NotReadyError, status.HTTP_503_SERVICE_UNAVAILABLE),
         (AuditError, status.HTTP_503_SERVICE_UNAVAILABLE),
         (ReloadError, status.HTTP_409_CONFLICT),
+        (MonitoringReportError, status.HTTP_503_SERVICE_UNAVAILABLE),
     ]
     for error, code in statuses:
 

@@ -7,56 +7,48 @@ and which model / rule set / HR snapshot produced it; one row per returned candi
 SHAP values; ``audit_decisions`` holds who was chosen, by whom and why. The record is committed
 before the answer leaves the service (``record`` raises :class:`~serving.errors.AuditWriteError`
 otherwise), so an answer that is not in the log was never given. Each record and its chain
-entry (:mod:`serving.audit.chain`) are committed in one transaction, one append at a time.
+entry (:mod:`serving.audit.chain`) are committed in the same transaction.
 SQLite by default, any SQLAlchemy URL (e.g. PostgreSQL) otherwise.
+Concurrent answers share one commit: :mod:`serving.audit.writer` chains and commits everything
+waiting in one transaction and releases each request once its record is durable. The
+participation records (usulan statements, objections, reviews, final plans:
+:mod:`serving.audit.participation`) go through the same writer into the same chain.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+import pydantic_core
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from serving.audit import queries
-from serving.audit.chain import (
-    GENESIS,
-    ChainLink,
-    ChainReport,
-    answer_content,
-    chain_document,
-    decision_content,
-    document_hash,
-    verify_chain,
-)
+from serving.audit.answered import Answered, read_answered
+from serving.audit.chain import GENESIS, ChainLink, ChainReport, verify_chain
 from serving.audit.participation import ParticipationLog
+from serving.audit.pending import PendingRecord
 from serving.audit.queries import AnswerFilter, AnswerSummary, DecisionRecord, decision_record
-from serving.audit.records import (
-    AnswerRecord,
-    DecisionExistsError,
-    NewDecision,
-    finite,
-)
+from serving.audit.records import AnswerRecord, NewDecision, finite
 from serving.audit.tables import (
     ANSWER,
     DECISION,
+    HEAD,
     AuditAnswer,
     AuditDecision,
-    AuditItem,
     Base,
     ChainEntry,
     ChainHead,
 )
+from serving.audit.writer import HEAD_ID, GroupCommitWriter
 from serving.errors import AuditError, AuditWriteError
 
-HEAD_ID = 1
 _BEGIN = "mutasi_sqlite_begin"  # execution option: how an SQLite transaction begins
 
 
@@ -75,6 +67,9 @@ def _sqlite_transactions(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Every commit reaches the disk (fsync of the WAL): an acknowledged answer survives a
+        # power cut, not only a crash of the process. Group commit pays this once per batch.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -84,29 +79,62 @@ def _sqlite_transactions(engine: Engine) -> None:
 
 class AuditStore(ParticipationLog):
     """Writes and reads audit records through SQLAlchemy (participation records: see
-    :class:`~serving.audit.participation.ParticipationLog`)."""
+    :class:`~serving.audit.participation.ParticipationLog`).
 
-    def __init__(self, url: str, clock: Callable[[], datetime] | None = None) -> None:
+    ``max_batch`` bounds how many records one group commit carries; ``on_commit(n)`` hears
+    the size of every committed batch.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        max_batch: int = 64,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
         self.url = url
         self.clock = clock or (lambda: datetime.now(UTC))  # when records are written (tests)
-        self.engine = create_engine(url, pool_pre_ping=True)
+        # Item features and SHAP values go to JSON columns: pydantic-core's serialiser writes
+        # them several times faster than the json module (they are read back as values).
+        self.engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_column)
         if self.engine.dialect.name == "sqlite":
             _sqlite_transactions(self.engine)
-        self._writer = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
-        # One append at a time in this process; the database lock orders processes.
-        self._append_lock = threading.Lock()
+        self._locking = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
+        # One writer thread per process appends; the database lock orders processes.
+        self._writer = GroupCommitWriter(
+            self._locking,
+            lambda: self.clock(),
+            self.safe_url,
+            max_batch=max_batch,
+            on_commit=on_commit,
+        )
 
     def create_schema(self) -> None:
-        """Create the audit tables (and the chain's head row) if they do not exist."""
+        """Create the audit tables (and the chain's head row) if they do not exist.
+
+        Several workers starting at once may race to create them: the loser of the race
+        tries once more, and then finds them.
+        """
+        for attempt in (1, 2):
+            try:
+                self._create_schema()
+                return
+            except SQLAlchemyError as exc:
+                if attempt == 2:
+                    raise AuditError(
+                        f"audit store {self.safe_url}: cannot create tables: {exc}"
+                    ) from exc
+
+    def _create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
         try:
-            Base.metadata.create_all(self.engine)
-            with Session(self._writer) as session, session.begin():
-                if session.get(ChainHead, HEAD_ID) is None:
-                    session.add(ChainHead(id=HEAD_ID, seq=0, record_hash=GENESIS))
+            with self._locking.begin() as connection:
+                found = connection.execute(select(HEAD.c.id).where(HEAD.c.id == HEAD_ID)).first()
+                if found is None:
+                    connection.execute(insert(HEAD).values(id=HEAD_ID, seq=0, record_hash=GENESIS))
         except IntegrityError:
             pass  # another process created the head row at the same moment
-        except SQLAlchemyError as exc:
-            raise AuditError(f"audit store {self.safe_url}: cannot create tables: {exc}") from exc
 
     @property
     def safe_url(self) -> str:
@@ -116,134 +144,90 @@ class AuditStore(ParticipationLog):
     # --- writing --------------------------------------------------------------------------
 
     def record(self, answer: AnswerRecord) -> None:
-        """Commit one answer and its items; raises :class:`AuditWriteError` if it cannot."""
-        row = AuditAnswer(
-            request_id=answer.request_id,
-            key_id=answer.key_id,
-            role=answer.role,
-            endpoint=answer.endpoint,
-            as_of=answer.as_of,
-            position_id=answer.position_id,
-            subject_nip=answer.subject_nip,
-            model_name=answer.lineage.model_name,
-            model_version=answer.lineage.model_version,
-            run_id=answer.lineage.run_id,
-            rule_set_version=answer.lineage.rule_set_version,
-            snapshot_id=answer.lineage.snapshot_id,
-            request_json=answer.request_json,
-            response_json=answer.response_json,
-            items=[
-                AuditItem(
-                    rank=item.rank,
-                    nip=item.nip,
-                    position_id=item.position_id,
-                    prediction=item.prediction,
-                    raw_prediction=item.raw_prediction,
-                    lower=item.lower,
-                    upper=item.upper,
-                    p_baik_or_better=item.p_baik_or_better,
-                    features=finite(item.features),
-                    shap_base_value=item.shap_base_value,
-                    shap_values=None if item.shap_values is None else finite(item.shap_values),
-                )
-                for item in answer.items
-            ],
-        )
+        """Commit one answer and its items; raises :class:`AuditWriteError` if it cannot.
 
-        def stamp(now: datetime) -> dict[str, Any]:
-            row.created_at = now
-            return answer_content(row)
-
+        Returns once the record is durable; concurrent answers share one commit
+        (:mod:`serving.audit.writer`).
+        """
+        row = {
+            "request_id": answer.request_id,
+            "key_id": answer.key_id,
+            "role": answer.role,
+            "endpoint": answer.endpoint,
+            "as_of": answer.as_of,
+            "position_id": answer.position_id,
+            "subject_nip": answer.subject_nip,
+            "model_name": answer.lineage.model_name,
+            "model_version": answer.lineage.model_version,
+            "run_id": answer.lineage.run_id,
+            "rule_set_version": answer.lineage.rule_set_version,
+            "snapshot_id": answer.lineage.snapshot_id,
+            "request_json": answer.request_json,
+            "response_json": answer.response_json,
+        }
+        items = [
+            {
+                "request_id": answer.request_id,
+                "rank": item.rank,
+                "nip": item.nip,
+                "position_id": item.position_id,
+                "prediction": item.prediction,
+                "raw_prediction": item.raw_prediction,
+                "lower": item.lower,
+                "upper": item.upper,
+                "p_baik_or_better": item.p_baik_or_better,
+                "features": finite(item.features),
+                "shap_base_value": item.shap_base_value,
+                "shap_values": None if item.shap_values is None else finite(item.shap_values),
+            }
+            for item in answer.items
+        ]
         try:
-            self._append(ANSWER, answer.request_id, row, stamp)
-        except (SQLAlchemyError, ValueError) as exc:
+            self._writer.append(PendingRecord(ANSWER, answer.request_id, row, items))
+        except (SQLAlchemyError, ValueError, AuditError) as exc:
             raise AuditWriteError(
                 f"audit store {self.safe_url}: cannot record {answer.request_id}: "
                 f"{type(exc).__name__}"
             ) from exc
 
+    def pending_writes(self) -> int:
+        """Records of this process waiting for their commit (queued or being committed)."""
+        return self._writer.pending()
+
     def record_decision(self, decision: NewDecision) -> DecisionRecord:
         """Commit a decision on an answer; :class:`DecisionExistsError` if it has one."""
-        row = AuditDecision(
-            decision_id=uuid.uuid4().hex,
-            request_id=decision.request_id,
-            key_id=decision.key_id,
-            role=decision.role,
-            chosen_nip=decision.chosen_nip,
-            decided_by=decision.decided_by,
-            reason_code=decision.reason_code,
-            note=decision.note,
-            override=decision.override,
-            override_kind=decision.override_kind,
-            chosen_rank=decision.chosen_rank,
-        )
-
-        def stamp(now: datetime) -> dict[str, Any]:
-            row.decided_at = now
-            return decision_content(row)
-
-        def only_once(session: Session) -> None:
-            existing = session.scalar(
-                select(AuditDecision).where(AuditDecision.request_id == decision.request_id)
-            )
-            if existing is not None:
-                raise DecisionExistsError(
-                    f"request {decision.request_id} already has a decision (chose "
-                    f"{existing.chosen_nip}, by {existing.decided_by}); decisions are final"
-                )
-
+        row: dict[str, Any] = {
+            "decision_id": uuid.uuid4().hex,
+            "request_id": decision.request_id,
+            "key_id": decision.key_id,
+            "role": decision.role,
+            "chosen_nip": decision.chosen_nip,
+            "decided_by": decision.decided_by,
+            "reason_code": decision.reason_code,
+            "note": decision.note,
+            "override": decision.override,
+            "override_kind": decision.override_kind,
+            "chosen_rank": decision.chosen_rank,
+        }
         try:
-            link = self._append(DECISION, row.decision_id, row, stamp, only_once)
-        except SQLAlchemyError as exc:
+            link = self._writer.append(PendingRecord(DECISION, row["decision_id"], row))
+        except (SQLAlchemyError, AuditError) as exc:
             raise AuditWriteError(
                 f"audit store {self.safe_url}: cannot record the decision on "
                 f"{decision.request_id}: {type(exc).__name__}"
             ) from exc
-        return decision_record(row, link.seq)
+        return decision_record(AuditDecision(**row), link.seq)
 
     def _append(
         self,
         kind: str,
         record_id: str,
-        row: Base,
-        stamp: Callable[[datetime], dict[str, Any]],
+        row: dict[str, Any],
         guard: Callable[[Session], None] | None = None,
     ) -> ChainLink:
-        """Insert a record and its chain entry and move the head, in one transaction.
-
-        The head row is locked first (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE``
-        elsewhere), so appends from threads and processes take turns; the record's time is
-        taken under the lock, so time order is chain order. A crash before the commit leaves
-        neither the record nor its entry. ``stamp`` sets the record's time and returns its
-        content; ``guard`` may refuse the append (it runs under the lock).
-        """
-        with (
-            self._append_lock,
-            Session(self._writer, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            head = session.scalar(
-                select(ChainHead).where(ChainHead.id == HEAD_ID).with_for_update()
-            )
-            if head is None:
-                raise AuditError(f"audit store {self.safe_url}: no chain head; create the schema")
-            if guard is not None:
-                guard(session)
-            content = stamp(self.clock())
-            seq, prev_hash = head.seq + 1, head.record_hash
-            record_hash = document_hash(chain_document(seq, kind, prev_hash, content))
-            session.add(row)
-            session.add(
-                ChainEntry(
-                    seq=seq,
-                    kind=kind,
-                    record_id=record_id,
-                    prev_hash=prev_hash,
-                    record_hash=record_hash,
-                )
-            )
-            head.seq, head.record_hash = seq, record_hash
-        return ChainLink(seq, kind, record_id, prev_hash, record_hash)
+        """Append one record through the group-commit writer (``guard``: see
+        :class:`~serving.audit.writer.PendingRecord`); returns once it is durable."""
+        return self._writer.append(PendingRecord(kind, record_id, row, guard=guard))
 
     # --- reading --------------------------------------------------------------------------
 
@@ -306,6 +290,19 @@ class AuditStore(ParticipationLog):
         with self._reading() as session:
             return queries.count_answers(session, where)
 
+    def exists(self) -> bool:
+        """Whether the audit tables exist (a store nobody wrote to has none)."""
+        try:
+            return inspect(self.engine).has_table(AuditAnswer.__tablename__)
+        except SQLAlchemyError as exc:
+            raise AuditError(f"audit store {self.safe_url}: cannot read: {exc}") from exc
+
+    def answered(self, since: date | None = None) -> Answered:
+        """Answers (decision date on or after ``since``), their items and every decision, for
+        monitoring (:mod:`serving.audit.answered`)."""
+        with self._reading() as session:
+            return read_answered(session, since)
+
     # --- the chain ------------------------------------------------------------------------
 
     def chain_head(self) -> tuple[int, str]:
@@ -352,8 +349,13 @@ class AuditStore(ParticipationLog):
             ) from exc
 
     def dispose(self) -> None:
-        """Close pooled connections (on shutdown)."""
+        """Commit what is queued, stop the writer and close pooled connections (on shutdown)."""
+        self._writer.stop()
         self.engine.dispose()
+
+
+def _json_column(value: Any) -> str:
+    return pydantic_core.to_json(value).decode("utf-8")
 
 
 def dumps_request(payload: Mapping[str, Any]) -> str:

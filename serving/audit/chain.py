@@ -1,6 +1,7 @@
 """The audit log's hash chain: canonical record documents, their hashes, and verification.
 
-Every record (an answer with its items, or a decision) gets the next ``seq`` when it is
+Every record (an answer with its items, a decision, or a participation record: an usulan
+statement, an objection, its review, a final plan) gets the next ``seq`` when it is
 appended, and the document ``{"kind", "prev_hash", "record", "seq"}`` — the record's content,
 its place and the previous record's hash — is serialised canonically (JSON, sorted keys, no
 spaces, UTF-8) and hashed with SHA-256 into its ``record_hash``. Editing a record changes its
@@ -20,16 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from serving.audit.tables import (
-    AuditAnswer,
-    AuditDecision,
-    AuditObjection,
-    AuditPlanFinal,
-    AuditReview,
-    AuditUsulan,
-)
+from serving.audit.tables import DECISION, OBJECTION, PLAN_FINAL, REVIEW, USULAN
 
 GENESIS = "0" * 64  # prev_hash of the first record
+# A table row: column name -> value (a dict to insert, or SQLAlchemy's RowMapping read back).
+TableRow = Mapping[Any, Any]
 
 
 def utc_iso(moment: datetime) -> str:
@@ -48,130 +44,145 @@ def _numbers(values: Mapping[str, Any] | None) -> dict[str, float | None] | None
     return None if values is None else {str(k): _number(v) for k, v in values.items()}
 
 
-def answer_content(row: AuditAnswer) -> dict[str, Any]:
-    """Everything that matters of a stored answer and its items, as plain JSON values."""
+def answer_content(answer: TableRow, items: Iterable[TableRow]) -> dict[str, Any]:
+    """Everything that matters of an answer and its items, as plain JSON values.
+
+    Takes table rows as mappings (column name -> value): the writer hashes the rows it is about
+    to insert, the verifier the rows it reads back, with this one function.
+    """
     return {
-        "request_id": row.request_id,
-        "created_at": utc_iso(row.created_at),
-        "key_id": row.key_id,
-        "role": row.role,
-        "endpoint": row.endpoint,
-        "as_of": row.as_of.isoformat(),
-        "position_id": row.position_id,
-        "subject_nip": row.subject_nip,
-        "model_name": row.model_name,
-        "model_version": row.model_version,
-        "run_id": row.run_id,
-        "rule_set_version": row.rule_set_version,
-        "snapshot_id": row.snapshot_id,
-        "request_json": row.request_json,
-        "response_json": row.response_json,
+        "request_id": answer["request_id"],
+        "created_at": utc_iso(answer["created_at"]),
+        "key_id": answer["key_id"],
+        "role": answer["role"],
+        "endpoint": answer["endpoint"],
+        "as_of": answer["as_of"].isoformat(),
+        "position_id": answer["position_id"],
+        "subject_nip": answer["subject_nip"],
+        "model_name": answer["model_name"],
+        "model_version": answer["model_version"],
+        "run_id": answer["run_id"],
+        "rule_set_version": answer["rule_set_version"],
+        "snapshot_id": answer["snapshot_id"],
+        "request_json": answer["request_json"],
+        "response_json": answer["response_json"],
         "items": [
             {
-                "rank": int(item.rank),
-                "nip": item.nip,
-                "position_id": item.position_id,
-                "prediction": _number(item.prediction),
-                "raw_prediction": _number(item.raw_prediction),
-                "lower": _number(item.lower),
-                "upper": _number(item.upper),
-                "p_baik_or_better": _number(item.p_baik_or_better),
-                "features": _numbers(item.features),
-                "shap_base_value": _number(item.shap_base_value),
-                "shap_values": _numbers(item.shap_values),
+                "rank": int(item["rank"]),
+                "nip": item["nip"],
+                "position_id": item["position_id"],
+                "prediction": _number(item["prediction"]),
+                "raw_prediction": _number(item["raw_prediction"]),
+                "lower": _number(item["lower"]),
+                "upper": _number(item["upper"]),
+                "p_baik_or_better": _number(item["p_baik_or_better"]),
+                "features": _numbers(item["features"]),
+                "shap_base_value": _number(item["shap_base_value"]),
+                "shap_values": _numbers(item["shap_values"]),
             }
-            for item in sorted(row.items, key=lambda i: i.rank)
+            for item in sorted(items, key=lambda i: int(i["rank"]))
         ],
     }
 
 
-def decision_content(row: AuditDecision) -> dict[str, Any]:
-    """Everything that matters of a stored decision, as plain JSON values."""
+def decision_content(decision: TableRow) -> dict[str, Any]:
+    """Everything that matters of a decision (its table row as a mapping), as plain JSON values."""
+    chosen_rank = decision["chosen_rank"]
     return {
-        "decision_id": row.decision_id,
-        "request_id": row.request_id,
-        "decided_at": utc_iso(row.decided_at),
-        "key_id": row.key_id,
-        "role": row.role,
-        "chosen_nip": row.chosen_nip,
-        "decided_by": row.decided_by,
-        "reason_code": row.reason_code,
-        "note": row.note,
-        "override": bool(row.override),
-        "override_kind": row.override_kind,
-        "chosen_rank": None if row.chosen_rank is None else int(row.chosen_rank),
+        "decision_id": decision["decision_id"],
+        "request_id": decision["request_id"],
+        "decided_at": utc_iso(decision["decided_at"]),
+        "key_id": decision["key_id"],
+        "role": decision["role"],
+        "chosen_nip": decision["chosen_nip"],
+        "decided_by": decision["decided_by"],
+        "reason_code": decision["reason_code"],
+        "note": decision["note"],
+        "override": bool(decision["override"]),
+        "override_kind": decision["override_kind"],
+        "chosen_rank": None if chosen_rank is None else int(chosen_rank),
     }
 
 
-def usulan_content(row: AuditUsulan) -> dict[str, Any]:
+def usulan_content(row: TableRow) -> dict[str, Any]:
     """Everything that matters of a stored usulan statement, as plain JSON values."""
     return {
-        "statement_id": row.statement_id,
-        "nip": row.nip,
-        "version": int(row.version),
-        "kind": row.kind,
+        "statement_id": row["statement_id"],
+        "nip": row["nip"],
+        "version": int(row["version"]),
+        "kind": row["kind"],
         "choices": [
             {
                 "unit_id": str(c["unit_id"]),
                 "priority": int(c["priority"]),
                 "reason": c.get("reason"),
             }
-            for c in row.choices
+            for c in row["choices"]
         ],
-        "opt_out_reason": row.opt_out_reason,
-        "opt_out_note": row.opt_out_note,
-        "note": row.note,
-        "submitted_by": row.submitted_by,
-        "effective_on": row.effective_on.isoformat(),
-        "received_at": utc_iso(row.received_at),
-        "key_id": row.key_id,
-        "role": row.role,
+        "opt_out_reason": row["opt_out_reason"],
+        "opt_out_note": row["opt_out_note"],
+        "note": row["note"],
+        "submitted_by": row["submitted_by"],
+        "effective_on": row["effective_on"].isoformat(),
+        "received_at": utc_iso(row["received_at"]),
+        "key_id": row["key_id"],
+        "role": row["role"],
     }
 
 
-def objection_content(row: AuditObjection) -> dict[str, Any]:
+def objection_content(row: TableRow) -> dict[str, Any]:
     """Everything that matters of a stored objection, as plain JSON values."""
     return {
-        "objection_id": row.objection_id,
-        "request_id": row.request_id,
-        "nip": row.nip,
-        "position_id": row.position_id,
-        "category": row.category,
-        "reason": row.reason,
-        "submitted_by": row.submitted_by,
-        "submitted_at": utc_iso(row.submitted_at),
-        "key_id": row.key_id,
-        "role": row.role,
+        "objection_id": row["objection_id"],
+        "request_id": row["request_id"],
+        "nip": row["nip"],
+        "position_id": row["position_id"],
+        "category": row["category"],
+        "reason": row["reason"],
+        "submitted_by": row["submitted_by"],
+        "submitted_at": utc_iso(row["submitted_at"]),
+        "key_id": row["key_id"],
+        "role": row["role"],
     }
 
 
-def review_content(row: AuditReview) -> dict[str, Any]:
+def review_content(row: TableRow) -> dict[str, Any]:
     """Everything that matters of a stored review of an objection, as plain JSON values."""
     return {
-        "review_id": row.review_id,
-        "objection_id": row.objection_id,
-        "outcome": row.outcome,
-        "reviewed_by": row.reviewed_by,
-        "reason": row.reason,
-        "reviewed_at": utc_iso(row.reviewed_at),
-        "key_id": row.key_id,
-        "role": row.role,
+        "review_id": row["review_id"],
+        "objection_id": row["objection_id"],
+        "outcome": row["outcome"],
+        "reviewed_by": row["reviewed_by"],
+        "reason": row["reason"],
+        "reviewed_at": utc_iso(row["reviewed_at"]),
+        "key_id": row["key_id"],
+        "role": row["role"],
     }
 
 
-def plan_final_content(row: AuditPlanFinal) -> dict[str, Any]:
+def plan_final_content(row: TableRow) -> dict[str, Any]:
     """Everything that matters of a plan's finalisation, as plain JSON values."""
     return {
-        "final_id": row.final_id,
-        "request_id": row.request_id,
-        "finalised_by": row.finalised_by,
-        "finalised_at": utc_iso(row.finalised_at),
-        "override": bool(row.override),
-        "override_reason": row.override_reason,
-        "overridden": [str(o) for o in row.overridden],
-        "key_id": row.key_id,
-        "role": row.role,
+        "final_id": row["final_id"],
+        "request_id": row["request_id"],
+        "finalised_by": row["finalised_by"],
+        "finalised_at": utc_iso(row["finalised_at"]),
+        "override": bool(row["override"]),
+        "override_reason": row["override_reason"],
+        "overridden": [str(o) for o in row["overridden"]],
+        "key_id": row["key_id"],
+        "role": row["role"],
     }
+
+
+# The content of every chain kind but answers (which carry their items), from its table row.
+ROW_CONTENT: dict[str, Callable[[TableRow], dict[str, Any]]] = {
+    DECISION: decision_content,
+    USULAN: usulan_content,
+    OBJECTION: objection_content,
+    REVIEW: review_content,
+    PLAN_FINAL: plan_final_content,
+}
 
 
 def chain_document(seq: int, kind: str, prev_hash: str, content: Mapping[str, Any]) -> str:

@@ -3,10 +3,10 @@ objections, their reviews and final plans, each appended to the one hash chain l
 and decisions (the records as values: :mod:`serving.audit.participation_records`).
 
 :class:`ParticipationLog` is a part of :class:`~serving.audit.AuditStore` (it inherits it):
-every write goes through the store's append (one transaction with its chain entry, under the
-chain's lock), and a ``guard`` run under that lock checks what the log already holds (the next
-version of a statement, one review per objection, one finalisation per plan), so two callers
-racing cannot both win.
+every write goes through the store's group-commit writer (:mod:`serving.audit.writer`: in one
+transaction with its chain entry, under the chain's lock), and a ``guard`` run by the writer
+under that lock checks what the log already holds (the next version of a statement, one review
+per objection, one finalisation per plan), so two callers racing cannot both win.
 """
 
 from __future__ import annotations
@@ -21,13 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from serving.audit.chain import (
-    ChainLink,
-    objection_content,
-    plan_final_content,
-    review_content,
-    usulan_content,
-)
+from serving.audit.chain import ChainLink
 from serving.audit.participation_records import (
     AnswerRef,
     NewObjection,
@@ -56,10 +50,9 @@ from serving.audit.tables import (
     AuditPlanFinal,
     AuditReview,
     AuditUsulan,
-    Base,
     ChainEntry,
 )
-from serving.errors import AuditWriteError
+from serving.errors import AuditError, AuditWriteError
 
 
 def _seqs(session: Session, kind: str, ids: Iterable[str]) -> dict[str, int]:
@@ -103,8 +96,7 @@ class ParticipationLog:
         self,
         kind: str,
         record_id: str,
-        row: Base,
-        stamp: Callable[[datetime], dict[str, Any]],
+        row: dict[str, Any],
         guard: Callable[[Session], None] | None = None,
     ) -> ChainLink:  # pragma: no cover - provided by AuditStore
         raise NotImplementedError
@@ -116,14 +108,15 @@ class ParticipationLog:
         self,
         kind: str,
         record_id: str,
-        row: Base,
-        stamp: Callable[[datetime], dict[str, Any]],
-        guard: Callable[[Session], None] | None,
+        row: dict[str, Any],
+        guard: Callable[[Session], None],
         what: str,
     ) -> ChainLink:
+        """Append through the writer; the guard's refusal reaches the caller as it was raised,
+        a failed commit as :class:`AuditWriteError`."""
         try:
-            return self._append(kind, record_id, row, stamp, guard)
-        except SQLAlchemyError as exc:
+            return self._append(kind, record_id, row, guard)
+        except (SQLAlchemyError, AuditError) as exc:
             raise AuditWriteError(
                 f"audit store {self.safe_url}: cannot record {what}: {type(exc).__name__}"
             ) from exc
@@ -138,22 +131,22 @@ class ParticipationLog:
         ``check`` sees the latest stored version (None: the first statement) under the chain's
         lock and raises to refuse the write (e.g. :class:`ParticipationConflictError`).
         """
-        row = AuditUsulan(
-            statement_id=uuid.uuid4().hex,
-            nip=new.nip,
-            kind=new.kind,
-            choices=[
+        row: dict[str, Any] = {
+            "statement_id": uuid.uuid4().hex,
+            "nip": new.nip,
+            "kind": new.kind,
+            "choices": [
                 {"unit_id": c.unit_id, "priority": c.priority, "reason": c.reason}
                 for c in new.choices
             ],
-            opt_out_reason=new.opt_out_reason,
-            opt_out_note=new.opt_out_note,
-            note=new.note,
-            submitted_by=new.submitted_by,
-            effective_on=new.effective_on,
-            key_id=new.key_id,
-            role=new.role,
-        )
+            "opt_out_reason": new.opt_out_reason,
+            "opt_out_note": new.opt_out_note,
+            "note": new.note,
+            "submitted_by": new.submitted_by,
+            "effective_on": new.effective_on,
+            "key_id": new.key_id,
+            "role": new.role,
+        }
 
         def guard(session: Session) -> None:
             latest = session.scalar(
@@ -163,14 +156,10 @@ class ParticipationLog:
                 .limit(1)
             )
             check(None if latest is None else statement_record(latest, None))
-            row.version = 1 if latest is None else int(latest.version) + 1
+            row["version"] = 1 if latest is None else int(latest.version) + 1
 
-        def stamp(now: datetime) -> dict[str, Any]:
-            row.received_at = now
-            return usulan_content(row)
-
-        link = self._write(USULAN, row.statement_id, row, stamp, guard, f"usulan of {new.nip}")
-        return statement_record(row, link.seq)
+        link = self._write(USULAN, row["statement_id"], row, guard, f"usulan of {new.nip}")
+        return statement_record(AuditUsulan(**row), link.seq)
 
     def statements(
         self, nip: str | None = None, received_before: datetime | None = None
@@ -203,17 +192,17 @@ class ParticipationLog:
     ) -> ObjectionRecord:
         """Append an objection; ``check`` sees the objections the same NIP already made to the
         same answer (under the chain's lock) and may refuse."""
-        row = AuditObjection(
-            objection_id=uuid.uuid4().hex,
-            request_id=new.request_id,
-            nip=new.nip,
-            position_id=new.position_id,
-            category=new.category,
-            reason=new.reason,
-            submitted_by=new.submitted_by,
-            key_id=new.key_id,
-            role=new.role,
-        )
+        row: dict[str, Any] = {
+            "objection_id": uuid.uuid4().hex,
+            "request_id": new.request_id,
+            "nip": new.nip,
+            "position_id": new.position_id,
+            "category": new.category,
+            "reason": new.reason,
+            "submitted_by": new.submitted_by,
+            "key_id": new.key_id,
+            "role": new.role,
+        }
 
         def guard(session: Session) -> None:
             earlier = session.scalars(
@@ -223,13 +212,9 @@ class ParticipationLog:
             ).all()
             check(_objections(session, earlier))
 
-        def stamp(now: datetime) -> dict[str, Any]:
-            row.submitted_at = now
-            return objection_content(row)
-
         what = f"the objection of {new.nip} to {new.request_id}"
-        link = self._write(OBJECTION, row.objection_id, row, stamp, guard, what)
-        return objection_record(row, link.seq, None)
+        link = self._write(OBJECTION, row["objection_id"], row, guard, what)
+        return objection_record(AuditObjection(**row), link.seq, None)
 
     def objections(
         self,
@@ -269,15 +254,15 @@ class ParticipationLog:
     def record_review(self, new: NewReview) -> ReviewRecord:
         """Append the review of an objection; :class:`ParticipationConflictError` if it already
         has one (reviews are final)."""
-        row = AuditReview(
-            review_id=uuid.uuid4().hex,
-            objection_id=new.objection_id,
-            outcome=new.outcome,
-            reviewed_by=new.reviewed_by,
-            reason=new.reason,
-            key_id=new.key_id,
-            role=new.role,
-        )
+        row: dict[str, Any] = {
+            "review_id": uuid.uuid4().hex,
+            "objection_id": new.objection_id,
+            "outcome": new.outcome,
+            "reviewed_by": new.reviewed_by,
+            "reason": new.reason,
+            "key_id": new.key_id,
+            "role": new.role,
+        }
 
         def guard(session: Session) -> None:
             done = session.scalar(
@@ -289,13 +274,9 @@ class ParticipationLog:
                     f"{done.reviewed_by}); reviews are final"
                 )
 
-        def stamp(now: datetime) -> dict[str, Any]:
-            row.reviewed_at = now
-            return review_content(row)
-
         what = f"the review of objection {new.objection_id}"
-        link = self._write(REVIEW, row.review_id, row, stamp, guard, what)
-        return review_record(row, link.seq)
+        link = self._write(REVIEW, row["review_id"], row, guard, what)
+        return review_record(AuditReview(**row), link.seq)
 
     # --- final plans ----------------------------------------------------------------------
 
@@ -304,14 +285,14 @@ class ParticipationLog:
     ) -> PlanFinalRecord:
         """Declare a plan final. ``overriding`` sees the plan's objections under the chain's
         lock and returns the ids the finalisation overrides (or raises to refuse it)."""
-        row = AuditPlanFinal(
-            final_id=uuid.uuid4().hex,
-            request_id=new.request_id,
-            finalised_by=new.finalised_by,
-            override_reason=new.override_reason,
-            key_id=new.key_id,
-            role=new.role,
-        )
+        row: dict[str, Any] = {
+            "final_id": uuid.uuid4().hex,
+            "request_id": new.request_id,
+            "finalised_by": new.finalised_by,
+            "override_reason": new.override_reason,
+            "key_id": new.key_id,
+            "role": new.role,
+        }
 
         def guard(session: Session) -> None:
             done = session.scalar(
@@ -324,16 +305,12 @@ class ParticipationLog:
             objections = session.scalars(
                 select(AuditObjection).where(AuditObjection.request_id == new.request_id)
             ).all()
-            row.overridden = overriding(_objections(session, objections))
-            row.override = bool(row.overridden)
-
-        def stamp(now: datetime) -> dict[str, Any]:
-            row.finalised_at = now
-            return plan_final_content(row)
+            row["overridden"] = overriding(_objections(session, objections))
+            row["override"] = bool(row["overridden"])
 
         what = f"plan {new.request_id} as final"
-        link = self._write(PLAN_FINAL, row.final_id, row, stamp, guard, what)
-        return plan_final_record(row, link.seq)
+        link = self._write(PLAN_FINAL, row["final_id"], row, guard, what)
+        return plan_final_record(AuditPlanFinal(**row), link.seq)
 
     def plan_final(self, request_id: str) -> PlanFinalRecord | None:
         """The finalisation of a plan, or None while it is a draft."""

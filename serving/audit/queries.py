@@ -7,39 +7,24 @@ answers stays cheap however large the answers are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased
 
-from serving.audit.chain import (
-    ChainLink,
-    answer_content,
-    decision_content,
-    objection_content,
-    plan_final_content,
-    review_content,
-    usulan_content,
-)
+from serving.audit.chain import ROW_CONTENT, ChainLink, answer_content
 from serving.audit.records import NewDecision
 from serving.audit.tables import (
     ANSWER,
+    ANSWERS,
+    CHAINED,
     DECISION,
-    OBJECTION,
-    PLAN_FINAL,
-    REVIEW,
-    USULAN,
+    ITEMS,
     AuditAnswer,
     AuditDecision,
     AuditItem,
-    AuditObjection,
-    AuditPlanFinal,
-    AuditReview,
-    AuditUsulan,
-    Base,
     ChainEntry,
 )
 
@@ -210,47 +195,15 @@ def count_answers(session: Session, where: AnswerFilter) -> int:
     return int(session.scalar(query.where(*_conditions(where))) or 0)
 
 
-@dataclass(frozen=True)
-class Chained:
-    """A table whose rows are chain records: their id, time and content (the hashed part)."""
-
-    model: type[Base]
-    record_id: InstrumentedAttribute[str]
-    written_at: InstrumentedAttribute[datetime]
-    content: Callable[[Any], dict[str, Any]]
-    load: tuple[Any, ...] = ()  # loader options (an answer's items)
-
-
-# Every chain kind and where its records live; verify() walks them all.
-CHAINED: dict[str, Chained] = {
-    ANSWER: Chained(
-        AuditAnswer,
-        AuditAnswer.request_id,
-        AuditAnswer.created_at,
-        answer_content,
-        (selectinload(AuditAnswer.items),),
-    ),
-    DECISION: Chained(
-        AuditDecision, AuditDecision.decision_id, AuditDecision.decided_at, decision_content
-    ),
-    USULAN: Chained(AuditUsulan, AuditUsulan.statement_id, AuditUsulan.received_at, usulan_content),
-    OBJECTION: Chained(
-        AuditObjection, AuditObjection.objection_id, AuditObjection.submitted_at, objection_content
-    ),
-    REVIEW: Chained(AuditReview, AuditReview.review_id, AuditReview.reviewed_at, review_content),
-    PLAN_FINAL: Chained(
-        AuditPlanFinal, AuditPlanFinal.final_id, AuditPlanFinal.finalised_at, plan_final_content
-    ),
-}
-
-
 def unchained(session: Session) -> tuple[str, str] | None:
     """``(kind, id)`` of the first record of any chained table without a chain entry, or None."""
-    for kind, table in CHAINED.items():
-        column = table.record_id
-        chained = select(ChainEntry.record_id).where(ChainEntry.kind == kind)
+    for kind, chained in CHAINED.items():
+        column = chained.table.c[chained.record_id]
+        entries = select(ChainEntry.record_id).where(ChainEntry.kind == kind)
         found = session.scalar(
-            select(column).where(column.not_in(chained)).order_by(table.written_at)
+            select(column)
+            .where(column.not_in(entries))
+            .order_by(chained.table.c[chained.written_at])
         )
         if found is not None:
             return kind, str(found)
@@ -269,22 +222,36 @@ def chain_batch(
                 *(
                     (ChainEntry.kind == kind)
                     & ChainEntry.record_id.in_(
-                        select(t.record_id).where(t.written_at >= start, t.written_at < end)
+                        select(t.table.c[t.record_id]).where(
+                            t.table.c[t.written_at] >= start, t.table.c[t.written_at] < end
+                        )
                     )
                     for kind, t in CHAINED.items()
                 )
             )
         )
     entries = session.scalars(query.order_by(ChainEntry.seq).limit(size)).all()
-    contents: dict[str, dict[str, dict[str, Any]]] = {}
-    for kind, table in CHAINED.items():
+    # Rows as mappings (Core, no ORM objects): the same shape the writer hashed.
+    answer_ids = [e.record_id for e in entries if e.kind == ANSWER]
+    items: dict[str, list[Any]] = {request_id: [] for request_id in answer_ids}
+    for item in session.execute(select(ITEMS).where(ITEMS.c.request_id.in_(answer_ids))).mappings():
+        items[item["request_id"]].append(item)
+    contents: dict[str, dict[str, dict[str, Any]]] = {
+        ANSWER: {
+            a["request_id"]: answer_content(a, items[a["request_id"]])
+            for a in session.execute(
+                select(ANSWERS).where(ANSWERS.c.request_id.in_(answer_ids))
+            ).mappings()
+        }
+    }
+    for kind, content in ROW_CONTENT.items():
         ids = [e.record_id for e in entries if e.kind == kind]
         if not ids:
             continue
-        rows = session.scalars(
-            select(table.model).where(table.record_id.in_(ids)).options(*table.load)
-        )
-        contents[kind] = {str(getattr(r, table.record_id.key)): table.content(r) for r in rows}
+        chained = CHAINED[kind]
+        column = chained.table.c[chained.record_id]
+        rows = session.execute(select(chained.table).where(column.in_(ids))).mappings()
+        contents[kind] = {str(r[chained.record_id]): content(r) for r in rows}
     return [
         (
             ChainLink(e.seq, e.kind, e.record_id, e.prev_hash, e.record_hash),

@@ -1,15 +1,18 @@
 """The audit log's tables: answers and their items, human decisions, and the hash chain.
 
 ``audit_answers`` / ``audit_items`` hold every answer as given; ``audit_decisions`` the
-decision an official took on a ranking; ``audit_chain`` one entry per answer or decision in
-insertion order (``seq``), each with the hash of the previous entry and of its own record, and
-``audit_chain_head`` the one row appends lock to extend the chain one at a time.
+decision an official took on a ranking; ``audit_usulan``, ``audit_objections``,
+``audit_reviews`` and ``audit_plan_finals`` the participation records (issue 14);
+``audit_chain`` one entry per record of any of them in insertion order (``seq``), each with the
+hash of the previous entry and of its own record, and ``audit_chain_head`` the one row appends
+lock to extend the chain one at a time.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -214,3 +218,37 @@ class AuditPlanFinal(Base):
     overridden: Mapped[list[str]] = mapped_column(JSON)  # objection ids not resolved for it
     key_id: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
+
+
+# The same tables for SQLAlchemy Core: the audit writer inserts through these (no ORM unit of
+# work on the answer path) and the verifier reads through them.
+ANSWERS = cast(Table, AuditAnswer.__table__)
+ITEMS = cast(Table, AuditItem.__table__)
+DECISIONS = cast(Table, AuditDecision.__table__)
+CHAIN = cast(Table, ChainEntry.__table__)
+HEAD = cast(Table, ChainHead.__table__)
+USULANS = cast(Table, AuditUsulan.__table__)
+OBJECTIONS = cast(Table, AuditObjection.__table__)
+REVIEWS = cast(Table, AuditReview.__table__)
+PLAN_FINALS = cast(Table, AuditPlanFinal.__table__)
+
+
+@dataclass(frozen=True)
+class ChainedTable:
+    """Where the records of one chain kind live: the table, its id and its time column."""
+
+    table: Table
+    record_id: str
+    written_at: str
+
+
+# Every chain kind, in the order the writer inserts them (a review after its objection, for
+# foreign keys); verify and export walk them all.
+CHAINED: dict[str, ChainedTable] = {
+    ANSWER: ChainedTable(ANSWERS, "request_id", "created_at"),
+    DECISION: ChainedTable(DECISIONS, "decision_id", "decided_at"),
+    USULAN: ChainedTable(USULANS, "statement_id", "received_at"),
+    OBJECTION: ChainedTable(OBJECTIONS, "objection_id", "submitted_at"),
+    REVIEW: ChainedTable(REVIEWS, "review_id", "reviewed_at"),
+    PLAN_FINAL: ChainedTable(PLAN_FINALS, "final_id", "finalised_at"),
+}

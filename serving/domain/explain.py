@@ -9,12 +9,13 @@ features the model uses have one source.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import lightgbm as lgb
 import numpy as np
 
-from features.catalogue import FeatureCatalogue, FeatureSpec
+from features.catalogue import FeatureSpec
 
 # Catalogue units in Bahasa Indonesia; scales such as "0..1" read the same in both languages.
 _UNIT_ID: dict[str, str] = {
@@ -96,17 +97,15 @@ def reason(spec: FeatureSpec, value: float | None, contribution: float) -> Reaso
 
 
 def top_reasons(
-    catalogue: FeatureCatalogue,
-    feature_names: list[str],
-    values: np.ndarray,
+    specs: Sequence[FeatureSpec],
+    values: Sequence[float],
     contributions: np.ndarray,
     n: int,
 ) -> list[Reason]:
-    """The ``n`` largest contributions of one row by magnitude (zero contributions skipped)."""
-    order = np.argsort(-np.abs(contributions), kind="stable")[:n]
-    specs = {spec.name: spec for spec in catalogue.features}
-    return [
-        reason(specs[feature_names[j]], float(values[j]), float(contributions[j]))
-        for j in order
-        if contributions[j] != 0.0
-    ]
+    """The ``n`` largest contributions of one row by magnitude (zero contributions skipped).
+
+    ``specs`` are the catalogue entries of the model's columns, in column order.
+    """
+    order = np.argsort(-np.abs(contributions), kind="stable")[:n].tolist()
+    shap = contributions.tolist()
+    return [reason(specs[j], float(values[j]), shap[j]) for j in order if shap[j] != 0.0]

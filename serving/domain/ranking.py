@@ -32,6 +32,8 @@ from serving.schemas.rankings import (
 )
 from serving.state import AsOfView, ServingState
 
+SMALL_POOL = 512  # candidate lists up to this long are looked up NIP by NIP
+
 
 @dataclass(frozen=True)
 class Target:
@@ -56,19 +58,27 @@ class RankingOutcome:
     seconds: float
 
 
-def resolve_as_of(requested: date | None, today: date, max_future_days: int, loc: str) -> date:
-    """The decision date: today by default; too far in the future is a field error."""
+def resolve_as_of(
+    requested: date | None,
+    today: date,
+    max_future_days: int,
+    loc: str,
+    earliest: date | None = None,
+) -> date:
+    """The decision date: today by default; too far in the future, or before ``earliest`` (the
+    snapshot's first day with anyone in service), is a field error."""
     as_of = requested or today
+    why = None
     if as_of > today + timedelta(days=max_future_days):
+        why = f"is more than {max_future_days} days after today ({today.isoformat()})"
+    elif earliest is not None and as_of < earliest:
+        why = (
+            f"is before the snapshot's earliest record: nobody in it is in service before "
+            f"{earliest.isoformat()} (the day after the earliest tmt_cpns)"
+        )
+    if why is not None:
         raise RequestFieldError(
-            [
-                FieldProblem(
-                    ("body", loc),
-                    f"as_of {as_of.isoformat()} is more than {max_future_days} days after "
-                    f"today ({today.isoformat()})",
-                    as_of.isoformat(),
-                )
-            ]
+            [FieldProblem(("body", loc), f"as_of {as_of.isoformat()} {why}", as_of.isoformat())]
         )
     return as_of
 
@@ -131,7 +141,11 @@ def candidate_rows(
                 )
             ]
         )
-    rows = view.employees.lookup(unique)
+    if len(unique) <= SMALL_POOL:  # dict lookups; a pandas hash join pays off for larger pools
+        row_of = view.row_of_nip
+        rows = np.fromiter((row_of.get(nip, -1) for nip in unique), np.int64, len(unique))
+    else:
+        rows = view.employees.lookup(unique)
     known = rows >= 0
     unknown = [] if known.all() else [nip for nip, r in zip(unique, rows, strict=True) if r < 0]
     return rows[known], unknown
@@ -190,7 +204,7 @@ def position_summary(state: ServingState, view: AsOfView, target: Target) -> Pos
     return PositionSummary(
         position_id=target.rules.position_id,
         unit_id=unit_id,
-        unit_name=str(state.units.at[unit_id, "name"]),
+        unit_name=state.unit_names[unit_id],
         title=target.title,
         jabatan_type=target.rules.jabatan_type,
         abk_need=target.abk_need,
@@ -222,12 +236,14 @@ def rank_position(
 ) -> RankingOutcome:
     """Top-k eligible candidates for ``target`` with predictions, reasons and staffing impact."""
     started = time.perf_counter()
-    as_of = resolve_as_of(options.as_of, today, settings.max_as_of_future_days, "as_of")
+    as_of = resolve_as_of(
+        options.as_of, today, settings.max_as_of_future_days, "as_of", state.earliest_as_of
+    )
     view = state.view(as_of)
     rows, unknown = candidate_rows(view, options.candidate_nips, settings.max_pool_size)
-    candidates = view.state if rows is None else view.state.iloc[rows]
+    candidates = view.candidates if rows is None else view.candidates.take(rows)
     result = evaluate_eligibility(
-        candidates, target.rules, view.as_of, state.rule_set, state.dataset.freeze_periods
+        candidates, target.rules, view.as_of, state.rule_set, state.freezes
     )
     pool = np.arange(len(view.state)) if rows is None else rows
     eligible_rows = pool[result.eligible]
@@ -246,7 +262,7 @@ def rank_position(
             n_considered=len(pool),
             n_eligible=len(eligible_rows),
             n_ineligible=n_ineligible,
-            ineligible_by_rule={str(k): int(v) for k, v in result.counts_by_rule().items()},
+            ineligible_by_rule=result.failing_by_rule(),
             ineligible=_ineligible(state, result) if options.include_ineligible else None,
         ),
         unknown_nips=unknown,

@@ -1,16 +1,16 @@
-"""The best vacancies for one employee: eligibility per vacancy, prediction, top k, reasons."""
+"""The best vacancies for one employee: eligibility of every vacancy at once, prediction, top k,
+reasons."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from features.eligibility import PositionTarget, evaluate_eligibility
-from features.eligibility_checks import JUDGED_TARGET_FIELDS
+from features.eligibility import evaluate_targets
 from mutasi.settings import Settings
 from serving.audit.records import ItemRecord, Lineage
 from serving.domain.participation.usulan import citation
@@ -60,28 +60,17 @@ def eligible_vacancies(
 ) -> tuple[np.ndarray, dict[str, int]]:
     """Which vacancies the employee may move into, and how many fail each bar rule.
 
-    The rule engine evaluates many candidates against one post; here it is one candidate
-    against many posts. Rules judge a post by ``JUDGED_TARGET_FIELDS`` (region, jabatan type,
-    minimum golongan and education), not by its id or unit; the id only matters to
-    ``same_position``, and the employee's own post is not among the vacancies. So posts alike
-    in those fields are evaluated once (a test checks this against evaluating every post).
+    The rule engine usually judges many candidates against one post; here it judges one
+    candidate against every vacancy in one pass over the rules
+    (:func:`~features.eligibility.evaluate_targets`), with the same verdicts as judging each
+    vacancy on its own (a test checks this).
     """
-    groups: dict[tuple[str | None, ...], tuple[PositionTarget, list[int]]] = {}
-    for i, position_id in enumerate(position_ids):
-        target = state.targets[position_id]
-        key = tuple(getattr(target, name) for name in JUDGED_TARGET_FIELDS)
-        groups.setdefault(key, (replace(target, position_id=None), []))[1].append(i)
-    candidate = view.state.iloc[[row]]
-    counts = {r.id: 0 for r in state.rule_set.rules if r.kind == "bar"}
-    ok = np.zeros(len(position_ids), dtype=bool)
-    for target, members in groups.values():
-        result = evaluate_eligibility(
-            candidate, target, view.as_of, state.rule_set, state.dataset.freeze_periods
-        )
-        ok[members] = bool(result.eligible[0])
-        for rule_id, failing in result.counts_by_rule().items():
-            counts[str(rule_id)] += int(failing) * len(members)
-    return ok, counts
+    rows = state.target_row.get_indexer(pd.Index(position_ids, dtype="object"))
+    targets = state.target_table.take(rows)
+    result = evaluate_targets(
+        view.candidates.take(np.array([row])), targets, view.as_of, state.rule_set, state.freezes
+    )
+    return np.asarray(result.eligible), result.failing_by_rule()
 
 
 def recommend(
@@ -95,7 +84,9 @@ def recommend(
 ) -> RecommendationOutcome:
     """Top-k vacancies for an employee with predictions, reasons and staffing impact."""
     started = time.perf_counter()
-    as_of = resolve_as_of(options.as_of, today, settings.max_as_of_future_days, "as_of")
+    as_of = resolve_as_of(
+        options.as_of, today, settings.max_as_of_future_days, "as_of", state.earliest_as_of
+    )
     view = state.view(as_of)
     row = view.row_of_nip.get(nip, -1)
     if row < 0:

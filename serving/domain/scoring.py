@@ -105,7 +105,7 @@ def score_top(
 
 
 def _contributions(
-    state: ServingState, values: np.ndarray, shap: np.ndarray, n_reasons: int
+    state: ServingState, values: list[float], shap: np.ndarray, n_reasons: int
 ) -> list[Contribution]:
     return [
         Contribution(
@@ -115,13 +115,13 @@ def _contributions(
             reason_id=r.reason_id,
             reason_en=r.reason_en,
         )
-        for r in top_reasons(state.catalogue, state.feature_names, values, shap, n_reasons)
+        for r in top_reasons(state.feature_specs, values, shap, n_reasons)
     ]
 
 
 def _scored_row(state: ServingState, out: _Outputs, i: int, n_reasons: int) -> ScoredRow:
     names = state.feature_names
-    values = out.features[i]
+    values: list[float] = out.features[i].tolist()  # plain floats: per-element numpy is slow
     explained = i < len(out.explanation.values)
     shap = out.explanation.values[i] if explained else None
     return ScoredRow(
@@ -135,12 +135,8 @@ def _scored_row(state: ServingState, out: _Outputs, i: int, n_reasons: int) -> S
             p_baik_or_better=round(float(out.p_good[i]), 4),
         ),
         contributions=[] if shap is None else _contributions(state, values, shap, n_reasons),
-        features={
-            name: (None if np.isnan(v) else float(v)) for name, v in zip(names, values, strict=True)
-        },
+        features={name: (None if v != v else v) for name, v in zip(names, values, strict=True)},
         raw_prediction=float(out.raw[i]),
         shap_base_value=float(out.explanation.base_value[i]) if explained else None,
-        shap_values=(
-            None if shap is None else {n: float(v) for n, v in zip(names, shap, strict=True)}
-        ),
+        shap_values=None if shap is None else dict(zip(names, shap.tolist(), strict=True)),
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, Strict, model_validator
+from pydantic_core import PydanticCustomError
 
 from features.contract import (
     COMPETENCY_CODES,
@@ -27,6 +28,13 @@ def _nip(value: str) -> str:
     return value
 
 
+def _date_text(value: object) -> object:
+    # Lax pydantic reads a number as a Unix timestamp; a decision date is written YYYY-MM-DD.
+    if isinstance(value, str | date):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date written YYYY-MM-DD")
+
+
 def _one_of(codes: tuple[str, ...], what: str) -> AfterValidator:
     def check(value: str) -> str:
         if value not in codes:
@@ -35,6 +43,15 @@ def _one_of(codes: tuple[str, ...], what: str) -> AfterValidator:
 
     return AfterValidator(check)
 
+
+# Request fields take JSON's own types only. FastAPI validates the parsed body in pydantic's
+# lax Python mode, which would read `true` as 1, "10" as 10 and 1 as True, while the OpenAPI
+# schema promises integers, numbers and booleans. (Strict still admits an integer where a float
+# is asked, as JSON does.)
+JsonInt = Annotated[int, Strict()]
+JsonFloat = Annotated[float, Strict()]
+JsonBool = Annotated[bool, Strict()]
+JsonDate = Annotated[date, BeforeValidator(_date_text)]
 
 Nip = Annotated[
     str,
@@ -59,7 +76,7 @@ EducationField = Annotated[
     Field(json_schema_extra={"enum": [*EDUCATION_FIELDS]}),
 ]
 CompetencyCode = Annotated[str, _one_of(COMPETENCY_CODES, "competency code")]
-CompetencyLevel = Annotated[int, Field(ge=min(COMPETENCY_LEVELS), le=max(COMPETENCY_LEVELS))]
+CompetencyLevel = Annotated[JsonInt, Field(ge=min(COMPETENCY_LEVELS), le=max(COMPETENCY_LEVELS))]
 
 
 class Contribution(BaseModel):
@@ -131,9 +148,9 @@ class PositionSummary(BaseModel):
 class ShortlistOptions(BaseModel):
     """What every shortlist request asks: how many rows, as of when, how many explained."""
 
-    k: int = Field(10, ge=1, le=100, description="How many rows to return.")
-    as_of: date | None = Field(None, description="Date of the decision (default: today).")
-    explain_top: int | None = Field(
+    k: JsonInt = Field(10, ge=1, le=100, description="How many rows to return.")
+    as_of: JsonDate | None = Field(None, description="Date of the decision (default: today).")
+    explain_top: JsonInt | None = Field(
         None, ge=0, le=100, description="How many of the top k get SHAP reasons (default: k)."
     )
 

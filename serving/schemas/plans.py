@@ -11,6 +11,9 @@ from planning import PlanPolicy
 from serving.schemas.common import (
     EXAMPLE_NIP,
     Contribution,
+    JsonDate,
+    JsonFloat,
+    JsonInt,
     Nip,
     PositionSummary,
     Prediction,
@@ -34,7 +37,7 @@ class PlanVacancy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     position_id: PositionId
-    count: int | None = Field(
+    count: JsonInt | None = Field(
         None,
         ge=1,
         le=1_000,
@@ -57,23 +60,23 @@ class PlanPolicyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    shortage_weight: float = Field(
+    shortage_weight: JsonFloat = Field(
         DEFAULT_POLICY.shortage_weight,
         ge=0,
         allow_inf_nan=False,
         description="Value of reducing the total unit staffing shortage by one person, in "
         "rating points.",
     )
-    min_unit_share: float = Field(
+    min_unit_share: JsonFloat = Field(
         DEFAULT_POLICY.min_unit_share,
         ge=0,
         le=1,
         description="A unit keeps at least ceil(share x ABK need) staff after its moves out.",
     )
-    max_moves_out: int | None = Field(
+    max_moves_out: JsonInt | None = Field(
         DEFAULT_POLICY.max_moves_out, ge=0, description="At most this many people leave a unit."
     )
-    preference_weight: float = Field(
+    preference_weight: JsonFloat = Field(
         DEFAULT_POLICY.preference_weight,
         ge=0,
         allow_inf_nan=False,
@@ -122,7 +125,7 @@ class PlanRequest(BaseModel):
     )
 
     vacancies: list[PlanVacancy] = Field(min_length=1, description="Positions to fill.")
-    as_of: date | None = Field(
+    as_of: JsonDate | None = Field(
         None, description="Date of the decision (default: today); not far in the future."
     )
     candidate_nips: list[Nip] | None = Field(

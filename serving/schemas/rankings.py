@@ -15,6 +15,9 @@ from serving.schemas.common import (
     EducationLevel,
     Failure,
     JabatanType,
+    JsonBool,
+    JsonDate,
+    JsonInt,
     Nip,
     PnsGolongan,
     PositionSummary,
@@ -39,8 +42,8 @@ class RankingOptions(ShortlistOptions):
         },
     )
 
-    k: int = Field(10, ge=1, le=100, description="How many eligible candidates to return.")
-    as_of: date | None = Field(
+    k: JsonInt = Field(10, ge=1, le=100, description="How many eligible candidates to return.")
+    as_of: JsonDate | None = Field(
         None, description="Date of the decision (default: today); not far in the future."
     )
     candidate_nips: list[Nip] | None = Field(
@@ -49,7 +52,7 @@ class RankingOptions(ShortlistOptions):
         description="Pool to rank (default: every employee not already in the position). "
         "NIPs not in the snapshot are listed in `unknown_nips`.",
     )
-    include_ineligible: bool = Field(
+    include_ineligible: JsonBool = Field(
         False, description="Also list every ineligible candidate with the rules it fails."
     )
 
@@ -70,7 +73,9 @@ class InlinePosition(BaseModel):
     competency_requirements: dict[CompetencyCode, CompetencyLevel] = Field(
         default_factory=dict, description="Required competency levels, e.g. {'manajerial': 3}."
     )
-    abk_need: int = Field(1, ge=0, le=10_000, description="Headcount the workload analysis needs.")
+    abk_need: JsonInt = Field(
+        1, ge=0, le=10_000, description="Headcount the workload analysis needs."
+    )
 
 
 class InlineRankingRequest(RankingOptions):

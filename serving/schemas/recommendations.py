@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from serving.schemas.common import (
     Contribution,
+    JsonInt,
     PositionSummary,
     Prediction,
     ServedModel,
@@ -24,7 +25,7 @@ class RecommendationRequest(ShortlistOptions):
         extra="forbid", json_schema_extra={"examples": [{"k": 5, "as_of": "2026-01-02"}]}
     )
 
-    k: int = Field(10, ge=1, le=100, description="How many vacancies to return.")
+    k: JsonInt = Field(10, ge=1, le=100, description="How many vacancies to return.")
 
 
 class RecommendedPosition(BaseModel):

@@ -7,9 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from serving.schemas.common import (
-    ServedModel,
-)
+from serving.schemas.common import JsonBool, ServedModel
 
 
 class ReloadRequest(BaseModel):
@@ -20,8 +18,8 @@ class ReloadRequest(BaseModel):
         json_schema_extra={"examples": [{"model": True, "snapshot": False}]},
     )
 
-    model: bool = Field(True, description="Load the current champion from the registry.")
-    snapshot: bool = Field(False, description="Load the HR snapshot again (or from data_dir).")
+    model: JsonBool = Field(True, description="Load the current champion from the registry.")
+    snapshot: JsonBool = Field(False, description="Load the HR snapshot again (or from data_dir).")
     data_dir: str | None = Field(
         None, description="Contract directory of the new snapshot (default: the one served now)."
     )

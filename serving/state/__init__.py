@@ -9,6 +9,7 @@ that fails leaves the old state serving and says why.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections import OrderedDict
@@ -26,7 +27,14 @@ from features.catalogue import FeatureCatalogue, load_catalogue
 from features.codes import id_array, optional_str
 from features.contract import MAX_CELL_LENGTH, Dataset
 from features.data import load_dataset
-from features.eligibility import PositionTarget, RuleSet, rule_set_from_settings
+from features.eligibility import (
+    CandidateColumns,
+    FreezeTable,
+    PositionTarget,
+    RuleSet,
+    rule_set_from_settings,
+)
+from features.eligibility_columns import TargetColumns, target_columns
 from features.fit import EmployeeSnapshot, FitFeatureBuilder
 from mutasi.settings import Settings
 from serving.audit.records import Lineage
@@ -61,6 +69,7 @@ class AsOfView:
     as_of: pd.Timestamp
     employees: EmployeeSnapshot
     state: pd.DataFrame
+    candidates: CandidateColumns  # the state's columns the rules read, converted once
     position_shortage: np.ndarray  # abk_need - headcount per position code, at as_of
     # Row lookups the hot path needs as plain Python/numpy (pandas per-row access is slow).
     nips: np.ndarray
@@ -91,6 +100,7 @@ class ServingState:
         self.loaded_at = datetime.now(UTC)
         self.catalogue: FeatureCatalogue = load_catalogue(bundle.catalogue_path)
         self.feature_names: list[str] = list(bundle.feature_names)
+        self.feature_specs = [self.catalogue.by_name(name) for name in self.feature_names]
         built = list(snapshot.builder.get_feature_names_out())
         missing = [f for f in STAFFING_FEATURES if f not in self.feature_names]
         if missing:
@@ -106,6 +116,7 @@ class ServingState:
         self.predict_threads = predict_threads
         dataset = snapshot.dataset
         self.units = dataset.units.set_index("unit_id", drop=False)
+        self.unit_names = {str(k): str(v) for k, v in self.units["name"].items()}
         positions = dataset.positions
         if "is_active" not in positions.columns:
             positions = positions.assign(is_active=True)
@@ -119,6 +130,11 @@ class ServingState:
             str(n): (None if pd.isna(v) else str(v)) for n, v in names.items()
         }
         self.targets = _position_targets(self.positions, dataset.units)
+        self.earliest_as_of = earliest_as_of(dataset)
+        # The same targets as columns, for judging one employee against many posts at once.
+        self.target_table: TargetColumns = target_columns(self.targets.values())
+        self.target_row = pd.Index(list(self.targets), dtype="object")  # id -> target_table row
+        self.freezes = FreezeTable.of(dataset.freeze_periods)
         # Usulan statements applied over the export's preferences (serving.state.overlay).
         self.statements: Statements = NO_STATEMENTS
         self._views: OrderedDict[pd.Timestamp, AsOfView] = OrderedDict()
@@ -186,6 +202,7 @@ class ServingState:
             as_of=as_of,
             employees=employees,
             state=state,
+            candidates=CandidateColumns(state).prepare(self.rule_set.required_columns()),
             position_shortage=need - employees.position_headcount,
             nips=np.asarray(employees.nips.to_numpy(), dtype=object),
             row_of_nip={str(nip): i for i, nip in enumerate(employees.nips)},
@@ -196,6 +213,17 @@ class ServingState:
     def warm(self, as_of: date) -> None:
         """Build the view of a date ahead of the first request (start-up: today)."""
         self.view(as_of)
+
+
+def earliest_as_of(dataset: Dataset) -> date | None:
+    """The first decision date the snapshot can speak for: the day after its earliest TMT CPNS.
+
+    Before it nobody in the snapshot was in service (records count from the day after their
+    date), so a ranking then would be an empty answer about a time the data does not cover.
+    None for a snapshot without employees.
+    """
+    first = dataset.employees["tmt_cpns"].min()
+    return None if pd.isna(first) else (pd.Timestamp(first) + pd.Timedelta(days=1)).date()
 
 
 def _half_width(bundle: ModelBundle, level: float) -> float:
@@ -327,6 +355,20 @@ class StateHolder:
         except ReloadError as exc:
             self.last_error = str(exc)
 
+    def reload_requested(
+        self, model: bool, snapshot: bool, data_dir: Path | None = None, today: date | None = None
+    ) -> ReloadOutcome:
+        """A reload an admin asked for (``POST /v1/admin/reload``): :meth:`reload`, but refused
+        in one of several uvicorn worker processes, where it would change that worker only and
+        answers would then come from two models at random."""
+        if several_workers():
+            raise ReloadError(
+                "this process is one of several uvicorn workers and a reload would change only "
+                "this one; reload every worker with a rolling restart: kill -HUP <pid of the "
+                "uvicorn parent process> (each worker loads the champion and MUTASI_DATA_DIR)"
+            )
+        return self.reload(model, snapshot, data_dir, today)
+
     def reload(
         self, model: bool, snapshot: bool, data_dir: Path | None = None, today: date | None = None
     ) -> ReloadOutcome:
@@ -362,6 +404,12 @@ class StateHolder:
             release_when_gone(old)  # once requests in flight on it, and this frame, let go
         reloaded = [name for name, flag in (("model", model), ("snapshot", snapshot)) if flag]
         return ReloadOutcome(new, reloaded, time.perf_counter() - started)
+
+
+def several_workers() -> bool:
+    """Whether this process is a worker that uvicorn's supervisor started (``--workers`` > 1);
+    a single uvicorn, ``mutasi serve`` with one worker, tests and scripts have no parent."""
+    return multiprocessing.parent_process() is not None
 
 
 def _describe(exc: Exception) -> str:

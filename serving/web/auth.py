@@ -9,9 +9,10 @@ another site. A page asked for without a valid session redirects to the sign-in 
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from fastapi import Depends, Request, Response
 
@@ -20,7 +21,11 @@ from serving.api.security import KeyRing, Principal
 from serving.web.session import SESSION_COOKIE, WEB_ROLES, SessionCodec
 
 HOME = "/audit/rankings"
+AUDIT_PREFIX = "/audit/"
 MAX_FORM_BYTES = 4096
+MAX_NEXT_LENGTH = 2048
+MAX_DECODE_ROUNDS = 3
+QUERY_SAFE = "=&%+,;:@/"  # a query's own syntax and its existing %-escapes stay as they are
 
 
 class LoginRequired(Exception):  # noqa: N818 - it is a redirect, not an error
@@ -32,17 +37,42 @@ class LoginRequired(Exception):  # noqa: N818 - it is a redirect, not an error
         self.expired = expired
 
 
+def _unsafe_text(text: str) -> bool:
+    # Browsers read a backslash as a slash and drop tabs and newlines from URLs, so a path
+    # holding any of them may resolve elsewhere than it reads.
+    return "\\" in text or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+
+
+def _decoded(path: str) -> str | None:
+    """``path`` percent-decoded until stable (None if it still changes after a few rounds)."""
+    for _ in range(MAX_DECODE_ROUNDS):
+        decoded = unquote(path)
+        if decoded == path:
+            return path
+        path = decoded
+    return None
+
+
 def safe_next(value: str | None) -> str:
     """A local audit page to return to after sign-in (anything else: the list of answers).
 
-    Only paths under ``/audit/`` pass, so the form cannot be used to redirect elsewhere.
+    The path is percent-decoded and its ``.``/``..`` segments resolved the way a browser
+    resolves them (``/audit/%2e%2e/x`` is ``/x``); only a result under ``/audit/`` passes, and
+    it is returned in that normal form, so the form cannot be used to redirect elsewhere.
     """
-    if not value or "\\" in value or not value.startswith("/audit/") or value.startswith("//"):
+    if not value or len(value) > MAX_NEXT_LENGTH or _unsafe_text(value):
         return HOME
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
+    path = _decoded(parts.path)
+    if parts.scheme or parts.netloc or path is None or _unsafe_text(path):
         return HOME
-    return value
+    if not path.startswith("/") or path.startswith("//"):
+        return HOME
+    normal = posixpath.normpath(path)
+    if not normal.startswith(AUDIT_PREFIX):
+        return HOME
+    query = f"?{quote(parts.query, safe=QUERY_SAFE)}" if parts.query else ""
+    return quote(normal, safe="/") + query
 
 
 def login_url(next_path: str, expired: bool = False) -> str:

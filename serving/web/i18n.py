@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from serving.web.i18n_monitoring import MONITORING_EN, MONITORING_ID
+
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
 DEFAULT_LANG: Lang = "id"
@@ -381,6 +383,8 @@ EN: dict[str, str] = {
     "model_not_ready": "No model is served yet: {error}",
 }
 
+ID.update(MONITORING_ID)
+EN.update(MONITORING_EN)
 CATALOGUES: dict[Lang, Mapping[str, str]] = {"id": ID, "en": EN}
 
 

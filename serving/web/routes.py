@@ -1,5 +1,6 @@
 """The auditor pages under ``/audit``: sign-in, recorded answers, one answer, model card,
-fairness report and the audit chain's status. Read-only: no page changes anything."""
+fairness report, monitoring (post-move outcomes, drift, mentoring list) and the audit chain's
+status. Read-only: no page changes anything."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from features.catalogue import FeatureCatalogue, load_catalogue
 from mutasi.settings import Settings
 from serving.api.security import Principal
 from serving.audit import AuditStore
-from serving.errors import AuditError, NotReadyError
+from serving.domain.monitor_runs import MonitoringReportError, MonitorRuns
+from serving.errors import AuditError, NotFoundError, NotReadyError
 from serving.state import ServingState, StateHolder
 from serving.web.auth import (
     HOME,
@@ -30,6 +32,7 @@ from serving.web.auth import (
 )
 from serving.web.documents import CARD_CSP, served_documents
 from serving.web.fairness_view import fairness_tables
+from serving.web.monitoring_view import MonitoringPage, mentoring_csv_text, monitoring_page
 from serving.web.render import render, translator
 from serving.web.session import SessionCodec
 from serving.web.views import PAGE_SIZE, AnswerList, answer_view, parse_filters
@@ -232,6 +235,51 @@ def fairness(request: Request, principal: AuditorDep) -> HTMLResponse:
     docs = served_documents(state)
     tables = None if docs.fairness is None else fairness_tables(docs.fairness)
     return render(request, "fairness.html", principal, state=state, docs=docs, tables=tables)
+
+
+MENTORING_ON_PAGE = 200
+
+
+def _monitoring(request: Request, principal: Principal) -> MonitoringPage | HTMLResponse:
+    runs: MonitorRuns = request.app.state.monitor_runs
+    try:
+        return monitoring_page(runs, _served_snapshot(request), MENTORING_ON_PAGE)
+    except MonitoringReportError as exc:
+        return _problem(request, principal, 503, translator(request)("mon_unreadable", error=exc))
+
+
+def _served_snapshot(request: Request) -> str | None:
+    try:
+        return _state(request).snapshot_id
+    except NotReadyError:
+        return None
+
+
+@router.get("/monitoring", name="audit_monitoring")
+def monitoring(request: Request, principal: AuditorDep) -> HTMLResponse:
+    """The latest monitoring run: counts, realised vs predicted, overrides, drift, truth and
+    the mentoring list."""
+    page = _monitoring(request, principal)
+    if isinstance(page, HTMLResponse):
+        return page
+    return render(request, "monitoring.html", principal, **page.context())
+
+
+@router.get("/monitoring/mentoring.csv", name="audit_mentoring_csv")
+def mentoring_csv(request: Request, principal: AuditorDep) -> Response:
+    """The whole mentoring list as CSV."""
+    runs: MonitorRuns = request.app.state.monitor_runs
+    try:
+        text, name = mentoring_csv_text(runs)
+    except NotFoundError:
+        return _problem(request, principal, 404, translator(request)("mon_none"))
+    except MonitoringReportError as exc:
+        return _problem(request, principal, 503, translator(request)("mon_unreadable", error=exc))
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/chain", name="audit_chain")

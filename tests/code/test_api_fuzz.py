@@ -4,11 +4,22 @@ Each operation is called with generated inputs twice: with the key of a role all
 it, and with no key. Every response must be a documented status code with a body matching its
 documented schema. Bounded (a dozen derandomised examples per operation) so that it stays a
 unit test; the app runs on the session's trained champion with its own audit log.
+
+Non-finite numbers: schemathesis' JSON generator draws finite floats only (it has no setting
+for NaN or Infinity), yet Python's JSON parser, and so the service, reads `NaN`, `Infinity` and
+overflowing literals such as `1e309`. A `flatmap_body` hook on the schema therefore sends about
+half the bodies with one value, anywhere in them, replaced by inf, -inf or NaN (written as
+JSON's `Infinity`/`NaN` literals); the last test checks that every operation with a body got
+some.
 """
 
 from __future__ import annotations
 
+import json
+import math
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +27,8 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from schemathesis import Case
+from hypothesis import strategies as st
+from schemathesis import Case, HookContext
 from schemathesis.checks import (
     not_a_server_error,
     response_schema_conformance,
@@ -63,6 +75,48 @@ def fuzz_client(fuzzed_app: FastAPI) -> TestClient:
 # The OpenAPI document does not depend on settings or loaded state, so an unloaded app gives
 # it at collection time (schemathesis' lazy from_fixture does not run on pytest 9).
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
+NON_FINITE = st.sampled_from([math.inf, -math.inf, math.nan])
+# Operations fuzzed with the right key, and how many bodies with a non-finite number each got.
+FUZZED: set[str] = set()
+NON_FINITE_SENT: Counter[str] = Counter()
+
+
+def _leaves(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Where a value could be swapped in: the body itself and every value inside it."""
+    if isinstance(value, dict):
+        inner = [p for k, v in value.items() for p in _leaves(v, (*at, k))]
+    elif isinstance(value, list):
+        inner = [p for i, v in enumerate(value) for p in _leaves(v, (*at, i))]
+    else:
+        inner = []
+    return [at, *inner]
+
+
+def _replaced(value: Any, at: tuple[Any, ...], new: float) -> Any:
+    """A copy of ``value`` with the value at ``at`` replaced by ``new``."""
+    if not at:
+        return new
+    head, *rest = at
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], tuple(rest), new)}
+    return [_replaced(v, tuple(rest), new) if i == head else v for i, v in enumerate(value)]
+
+
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_non_finite(v) for v in value.values())
+    return isinstance(value, list) and any(_non_finite(v) for v in value)
+
+
+@schema.hook
+def flatmap_body(context: HookContext, body: Any) -> st.SearchStrategy[Any]:
+    """The body as generated, or with one of its values replaced by a non-finite number."""
+    poisoned = st.tuples(st.sampled_from(_leaves(body)), NON_FINITE).map(
+        lambda swap: _replaced(body, *swap)
+    )
+    return st.one_of(st.just(body), poisoned)
 
 
 def role_for(method: str, path: str) -> Role | None:
@@ -91,6 +145,14 @@ def _call(
         kwargs.pop("cookies", None)
     if isinstance(kwargs.get("data"), bytes | str):  # raw bodies go as content in httpx
         kwargs["content"] = kwargs.pop("data")
+    if "json" in kwargs and _non_finite(kwargs["json"]):
+        # httpx refuses to encode NaN/Infinity; Python's json writes them as JSON5-style literals.
+        kwargs["content"] = json.dumps(kwargs.pop("json"), allow_nan=True)
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "Content-Type": "application/json"}
+        if role is not None:
+            NON_FINITE_SENT[case.operation.label] += 1
+    if role is not None:
+        FUZZED.add(case.operation.label)
     response = client.request(**kwargs)
     case.validate_response(response, checks=CHECKS)
     return response
@@ -143,3 +205,18 @@ def test_a_portal_with_a_token_breaks_no_self_service_schema(
     response = _call(fuzz_client, case, None, portal_headers)
     # A generated NIP is never the token's: no write for it may succeed.
     assert case.method.upper() == "GET" or response.status_code >= 400, response.text[:300]
+
+
+def test_every_operation_with_a_body_got_non_finite_numbers() -> None:
+    with_body = {
+        f"{method.upper()} {path}"
+        for path, item in schema.raw_schema["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    fuzzed = with_body & FUZZED
+    if not fuzzed:
+        pytest.skip("runs after the fuzz tests (none of them ran)")
+    assert {label: NON_FINITE_SENT[label] for label in sorted(fuzzed)} == {
+        label: max(1, NON_FINITE_SENT[label]) for label in sorted(fuzzed)
+    }

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from mutasi.settings import Settings
 from serving.api.app import create_app
-from serving.api.log_privacy import MASK, install_nip_masking, mask_nips
+from serving.api.log_privacy import NIP_MASK, install_log_masking, mask_text
 from serving.api.middleware import SECURITY_HEADERS
 from serving.api.security import KeyRing, Role, key_line, new_key
 from tests.serving_fixtures import KEYS, headers
@@ -101,7 +101,7 @@ def test_keys_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_nips_are_masked_in_uvicorn_access_lines(caplog: pytest.LogCaptureFixture) -> None:
-    install_nip_masking()
+    install_log_masking()
     nip = "198501012010011001"
     with caplog.at_level(logging.INFO, logger="uvicorn.access"):
         # The record uvicorn's access logger writes for one request line.
@@ -114,9 +114,9 @@ def test_nips_are_masked_in_uvicorn_access_lines(caplog: pytest.LogCaptureFixtur
             200,
         )
     assert nip not in caplog.text
-    assert f"/v1/employees/{MASK}/recommendations" in caplog.text
-    assert mask_nips(f"a{nip}b 12345") == f"a{MASK}b 12345"
-    assert mask_nips("1" * 19) == "1" * 19  # a longer number is not a NIP
+    assert f"/v1/employees/{NIP_MASK}/recommendations" in caplog.text
+    assert mask_text(f"a{nip}b 12345") == f"a{NIP_MASK}b 12345"
+    assert mask_text("1" * 19) == "1" * 19  # a longer number is not a NIP
 
 
 def test_no_key_nip_or_name_reaches_the_logs(

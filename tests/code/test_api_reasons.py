@@ -40,7 +40,8 @@ def test_top_reasons_are_the_largest_in_magnitude_and_skip_zeros() -> None:
     contributions = np.zeros(len(names))
     contributions[[0, 3, 5]] = [0.1, -0.4, 0.2]
     values = np.arange(len(names), dtype=float)
-    reasons = top_reasons(catalogue, names, values, contributions, n=5)
+    specs = [catalogue.by_name(name) for name in names]
+    reasons = top_reasons(specs, values, contributions, n=5)
     assert [r.feature for r in reasons] == [names[3], names[5], names[0]]
     assert [r.value for r in reasons] == [3.0, 5.0, 0.0]
 

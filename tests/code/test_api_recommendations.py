@@ -81,8 +81,8 @@ def test_an_unknown_employee_is_404_and_a_malformed_nip_422(api: TestClient) -> 
     assert too_many.status_code == 422
 
 
-def test_vacancies_sharing_all_but_their_id_are_judged_alike(api: TestClient) -> None:
-    """The grouped rule evaluation equals evaluating every vacancy on its own."""
+def test_all_vacancies_judged_at_once_equal_each_judged_alone(api: TestClient) -> None:
+    """One rule evaluation over every vacancy equals evaluating each vacancy on its own."""
     state = _state(api)
     view = state.view(api.app.state.clock())  # type: ignore[attr-defined]
     freeze = state.dataset.freeze_periods

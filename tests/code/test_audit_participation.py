@@ -1,10 +1,14 @@
 """Participation records in the one hash chain: verify covers statements, objections, reviews
-and final plans; editing, deleting or slipping one in outside the chain is caught."""
+and final plans; editing, deleting or slipping one in outside the chain is caught; they go
+through the group-commit writer, their guards seeing the records queued before them in the same
+batch. SQLite and PostgreSQL (the ``url`` fixture of test_audit_chain).
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,13 +26,15 @@ from serving.audit.participation_records import (
     UnitChoice,
 )
 from serving.audit.records import AnswerRecord, ItemRecord, Lineage
+from tests.code.test_audit_chain import url  # noqa: F401  (fixture)
+from tests.code.test_audit_group_commit import run_locked
 
 NIP = "198503122010011002"
 LINEAGE = Lineage("m", "1", "run", "2025.1", "snap")
 
 
-def _store(tmp_path: Path) -> AuditStore:
-    store = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}")
+def _store(db_url: str) -> AuditStore:
+    store = AuditStore(db_url)
     store.create_schema()
     return store
 
@@ -50,9 +56,9 @@ def _plan(store: AuditStore, request_id: str) -> None:
     )
 
 
-def _statement(version_check: object = None) -> NewStatement:
+def _statement(nip: str = NIP) -> NewStatement:
     return NewStatement(
-        NIP,
+        nip,
         "usulan",
         (UnitChoice("U1", 1, "dekat"),),
         None,
@@ -66,8 +72,8 @@ def _statement(version_check: object = None) -> NewStatement:
 
 
 @pytest.fixture
-def filled(tmp_path: Path) -> AuditStore:
-    store = _store(tmp_path)
+def filled(url: str) -> Iterator[AuditStore]:  # noqa: F811  (the imported fixture)
+    store = _store(url)
     _plan(store, "p" * 32)
     store.record_statement(_statement(), lambda latest: None)
     second = store.record_statement(_statement(), lambda latest: None)
@@ -82,7 +88,8 @@ def filled(tmp_path: Path) -> AuditStore:
     store.record_plan_final(
         NewPlanFinal("p" * 32, "boss", None, "k", "admin"), lambda objections: []
     )
-    return store
+    yield store
+    store.dispose()
 
 
 def test_every_participation_record_is_in_the_chain(filled: AuditStore) -> None:
@@ -103,7 +110,7 @@ def test_every_participation_record_is_in_the_chain(filled: AuditStore) -> None:
         ),
         ("UPDATE audit_objections SET reason = 'edited'", "objection"),
         ("UPDATE audit_reviews SET outcome = 'upheld'", "review"),
-        ("UPDATE audit_plan_finals SET override = 1", "plan_final"),
+        ("UPDATE audit_plan_finals SET override = true", "plan_final"),
         ("DELETE FROM audit_reviews", "review"),
     ],
 )
@@ -197,3 +204,43 @@ def test_an_export_has_a_table_per_participation_kind_matching_the_chain(
             record_id = fields[3]  # the first field after the chain's
             assert row[record_id] == document["record"][record_id]
             assert row["prev_hash"] == document["prev_hash"]
+
+
+def test_a_batch_chains_participation_records_its_guards_seeing_the_records_before_them(
+    url: str,  # noqa: F811
+) -> None:
+    store = _store(url)
+    _plan(store, "q" * 32)
+    objection = store.record_objection(
+        NewObjection("q" * 32, NIP, "P1", "other", "why", "me", "k", "hr_system"),
+        lambda earlier: None,
+    )
+    seen: list[int | None] = []
+
+    def refuse_a_third(latest: object) -> None:
+        seen.append(getattr(latest, "version", None))
+        if len(seen) == 3:
+            raise ParticipationConflictError("stale")
+
+    review = NewReview(objection.objection_id, "upheld", "boss", "because", "k", "auditor")
+    calls: list[Callable[[], object]] = [
+        lambda: store.record_statement(_statement(), refuse_a_third),
+        lambda: store.record_review(review),
+        lambda: store.record_statement(_statement(), refuse_a_third),
+        lambda: store.record_review(review),  # the same objection again, in the same batch
+        lambda: store.record_statement(_statement(), refuse_a_third),
+        lambda: store.record_statement(_statement("199001012015012001"), lambda latest: None),
+    ]
+    outcome = run_locked(store, url, calls)
+    assert [o is None for o in outcome] == [True, True, True, False, False, True]
+    assert isinstance(outcome[3], ParticipationConflictError)
+    assert "already reviewed" in str(outcome[3])
+    assert isinstance(outcome[4], ParticipationConflictError)
+    # Each statement's guard saw the one queued before it: versions follow in one commit.
+    assert seen == [None, 1, 2]
+    assert [s.version for s in store.statements(NIP)] == [1, 2]
+    report = store.verify()
+    assert report.ok, report.first_broken
+    kinds = [link.kind for link, _ in store.chain_records()]
+    assert kinds == ["answer", "objection", "usulan", "review", "usulan", "usulan"]
+    store.dispose()

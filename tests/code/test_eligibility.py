@@ -26,6 +26,7 @@ from features.eligibility import (
     RuleSet,
     RuleSetError,
     evaluate_eligibility,
+    evaluate_targets,
     load_rule_set,
     rule_set_from_settings,
     rule_table_markdown,
@@ -196,8 +197,53 @@ def freezes(*rows: tuple[str, str, str]) -> pd.DataFrame:
     )
 
 
+def test_one_candidate_against_many_posts_equals_each_post_alone() -> None:
+    """Recommendations judge an employee against every vacancy in one evaluation: verdicts and
+    messages must be those of judging each post on its own, for posts differing in every field
+    a rule reads (region frozen or not, jabatan type and so retirement age, minimum golongan and
+    education or none, the candidate's own post)."""
+    pool = state(
+        {}, PPPK, {"status": "cuti"}, {"discipline_level": "sedang"}, {"years_in_position": 1.0},
+        {"jabatan_type": "jpt_pratama", "years_in_position": 1.5}, {"age_years": 58.2},
+        {"golongan": "II/d", "golongan_rank": 7.0},
+        {"education_level": "D3", "education_rank": 5.0}, {"region_code": "7501"},
+        {"age_years": 57.5, "education_rank": NAN}, {"years_in_position": 6.0},
+        {"region_code": "7572"},
+    )  # fmt: skip
+    periods = freezes(("7571", "2025-01-01", "2025-12-31"), ("7572", "2025-01-01", "2025-12-31"))
+    rules = load_rule_set()
+    posts = [
+        PositionTarget(unit, region, sector, jabatan, position_id, golongan, education)
+        for unit, region, sector in (("U-DINKES", "7501", "kesehatan"), ("U-X", "7572", "umum"))
+        for jabatan in ("administrator", "jpt_pratama", "fungsional_ahli_utama")
+        for position_id in (None, "P-OLD")
+        for golongan, education in ((None, None), ("IV/a", "S2"))
+    ]
+    exercised = np.zeros(len(rules.rules), dtype=bool)
+    for i in range(len(pool)):
+        candidate = pool.iloc[[i]]
+        together = evaluate_targets(candidate, posts, AS_OF, rules, periods)
+        alone = [evaluate_eligibility(candidate, post, AS_OF, rules, periods) for post in posts]
+        np.testing.assert_array_equal(together.hits, np.vstack([r.hits for r in alone]))
+        messages = pd.concat([r.failures.assign(post=k) for k, r in enumerate(alone)])
+        expected = messages.drop(columns="post").reset_index(drop=True)
+        pd.testing.assert_frame_equal(together.failures, expected, check_dtype=False)
+        assert together.counts_by_rule().to_dict() == {
+            rule: sum(int(r.counts_by_rule()[rule]) for r in alone)
+            for rule in together.counts_by_rule().index
+        }
+        exercised |= together.hits.any(axis=0)
+    assert exercised.all(), [r.id for r, hit in zip(rules.rules, exercised, strict=True) if not hit]
+
+
+def test_judging_many_posts_needs_one_candidate() -> None:
+    with pytest.raises(ValueError, match="one employee state row"):
+        evaluate_targets(state({}, {}), [TARGET], AS_OF, load_rule_set())
+    assert evaluate_targets(state({}), [], AS_OF, load_rule_set()).hits.shape == (0, 11)
+
+
 def test_rules_judge_a_post_only_by_the_fields_they_declare() -> None:
-    # Recommendations judge posts alike in JUDGED_TARGET_FIELDS once; that is only right while
+    # The batch job judges posts alike in JUDGED_TARGET_FIELDS once; that is only right while
     # no check reads anything else of the target (apart from position_id).
     pool = state(
         {}, PPPK, {"status": "cuti"}, {"discipline_level": "sedang"}, {"years_in_position": 1.0},
@@ -281,7 +327,7 @@ def test_every_candidate_comes_back_in_input_order() -> None:
     assert out["nip"].tolist() == frame["nip"].tolist()
     assert result.eligible.tolist() == [True, False, True, False]
     assert out["failed_rules"].tolist() == [(), ("status_not_active",), (), MIN_YEARS]
-    assert out.attrs["rule_set_version"] == result.rule_set_version == "2025.1"
+    assert out.attrs["rule_set_version"] == result.rule_set_version == "2025.2"
 
 
 def test_an_empty_candidate_frame_gives_an_empty_result() -> None:
@@ -328,7 +374,7 @@ def test_more_than_five_years_is_a_flag_not_a_bar() -> None:
 def test_overrides_change_parameters_and_the_cited_version() -> None:
     rules = load_rule_set(overrides={"min_years_in_position": 0.5})
     assert rules.params["min_years_in_position"] == 0.5
-    assert rules.version == "2025.1+min_years_in_position=0.5"
+    assert rules.version == "2025.2+min_years_in_position=0.5"
     merged = load_rule_set(overrides={"bup": {"pelaksana": 60}}).params["bup"]
     assert (merged["pelaksana"], merged["jpt_madya"], merged["default"]) == (60, 60, 58)
     assert failed({"years_in_position": 0.7}) == ("min_years_in_position",)
@@ -339,7 +385,7 @@ def test_settings_select_the_minimum_years() -> None:
     settings = Settings(min_years_in_position=0.5, _env_file=None)
     assert rule_set_from_settings(settings).params["min_years_in_position"] == 0.5
     default = Settings(_env_file=None)
-    assert rule_set_from_settings(default).version == "2025.1"
+    assert rule_set_from_settings(default).version == "2025.2"
 
 
 @pytest.mark.parametrize(

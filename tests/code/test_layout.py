@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("mutasi", "features", "training", "serving", "planning")
+PACKAGES = ("mutasi", "features", "training", "serving", "planning", "monitoring", "batch")
 
 
 def _modules() -> dict[str, Path]:

@@ -15,7 +15,12 @@ import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = {"01_explore_province.ipynb", "02_train_and_compare.ipynb", "03_explanations.ipynb"}
+EXPECTED = {
+    "01_explore_province.ipynb",
+    "02_train_and_compare.ipynb",
+    "03_explanations.ipynb",
+    "04_monitoring_and_simulation.ipynb",
+}
 KERNEL = "python3"
 
 

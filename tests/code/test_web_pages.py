@@ -84,6 +84,23 @@ def test_every_page_needs_a_session(web: TestClient, path: str) -> None:
     assert response.headers["location"].startswith("/audit/login?next=/audit/")
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["/audit/../../evil", "//evil.example", "/audit/%2e%2e/x", "/\\evil", "https://evil.example"],
+)
+def test_signing_in_never_redirects_outside_the_audit_pages(web: TestClient, target: str) -> None:
+    form = web.get("/audit/login", params={"next": target})
+    assert form.status_code == 200
+    assert 'value="/audit/rankings"' in form.text  # the form carries the safe target only
+    response = web.post(
+        "/audit/login",
+        data={"api_key": KEYS[Role.AUDITOR], "next": target},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/audit/rankings"
+
+
 def test_an_auditor_signs_in_with_a_safe_cookie_and_returns_to_the_page(web: TestClient) -> None:
     response = web.post(
         "/audit/login",

@@ -85,6 +85,28 @@ def test_a_short_secret_is_refused() -> None:
         ("/audit/\\evil", "/audit/rankings"),
         ("/v1/model", "/audit/rankings"),
         (None, "/audit/rankings"),
+        # Paths that read as audit pages but resolve elsewhere (issue 17).
+        ("/audit/../../evil", "/audit/rankings"),
+        ("/audit/../v1/model", "/audit/rankings"),
+        ("/audit/%2e%2e/x", "/audit/rankings"),
+        ("/audit/%2E%2E/%2E%2E/evil", "/audit/rankings"),
+        ("/audit/%252e%252e/x", "/audit/rankings"),
+        ("/audit/%2F..%2F..%2Fevil", "/audit/rankings"),
+        ("/\\evil.example", "/audit/rankings"),
+        ("/audit\\..\\evil", "/audit/rankings"),
+        ("/audit/%5c..%5cevil", "/audit/rankings"),
+        ("///evil.example", "/audit/rankings"),
+        ("https:/audit/x", "/audit/rankings"),
+        ("javascript:alert(1)", "/audit/rankings"),
+        ("/audit/x\r\nSet-Cookie:a=b", "/audit/rankings"),
+        ("/audit/%0d%0aSet-Cookie:a=b", "/audit/rankings"),
+        ("/audit", "/audit/rankings"),
+        ("audit/rankings", "/audit/rankings"),
+        # Local pages pass in their normal form.
+        ("/audit/./chain", "/audit/chain"),
+        ("/audit/rankings/../chain", "/audit/chain"),
+        ("/audit//chain", "/audit/chain"),
+        ("/audit/rankings?q=a%20b&page=2", "/audit/rankings?q=a%20b&page=2"),
     ],
 )
 def test_only_local_audit_pages_are_redirect_targets(target: str | None, expected: str) -> None:

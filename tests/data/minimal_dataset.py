@@ -19,13 +19,13 @@ Rows = list[dict[str, str]]
 Tables = dict[str, Rows]
 EXPORTED_AT = "2025-01-31"
 
-_UNITS: Rows = [
+_UNITS: Rows = [  # one pemda: the provincial government of Gorontalo (instansi 75)
     {"unit_id": "U1", "name": "Sekretariat Daerah", "sector": "umum", "region_code": "7571",
-     "parent_unit_id": ""},
+     "parent_unit_id": "", "instansi_code": "75"},
     {"unit_id": "U2", "name": "Dinas Kesehatan", "sector": "kesehatan", "region_code": "7571",
-     "parent_unit_id": "U1"},
+     "parent_unit_id": "U1", "instansi_code": "75"},
     {"unit_id": "U3", "name": "Dinas Pendidikan", "sector": "pendidikan", "region_code": "7502",
-     "parent_unit_id": "U1"},
+     "parent_unit_id": "U1", "instansi_code": "75"},
 ]  # fmt: skip
 
 _POSITIONS: Rows = [

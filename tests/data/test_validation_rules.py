@@ -54,6 +54,9 @@ ERROR_CASES = [
     ("transfers", 0, {"to_position_id": "P4"}, ("to_position_id", "same_position")),
     ("rank_history", 0, {"tmt": "2009-01-01"}, ("tmt", "before_tmt_cpns")),
     ("freeze_periods", 0, {"end_date": "2024-05-26"}, ("end_date", "end_before_start")),
+    # issue 15: a unit of Kota Gorontalo (7571) employed by another kab/kota, a 3-digit code
+    ("units", 0, {"instansi_code": "7502"}, ("instansi_code", "instansi_outside_region")),
+    ("units", 0, {"instansi_code": "751"}, ("instansi_code", "instansi_code_format")),
 ]  # fmt: skip
 
 
@@ -119,3 +122,13 @@ def test_as_of_sets_the_export_date(tmp_path: Path) -> None:
     assert row_issues(result, "performance", 1) == set()  # 2022
     assert result.dataset.export_date == pd.Timestamp("2022-03-31")
     assert result.export_date_source == "as_of"
+
+
+def test_instansi_code_of_the_province_or_the_kabkota_is_accepted(tmp_path: Path) -> None:
+    tables = valid_tables()
+    tables["units"][0]["instansi_code"] = "75"  # the provincial government, in Kota Gorontalo
+    tables["units"][1]["instansi_code"] = "7571"  # Pemerintah Kota Gorontalo
+    tables["units"][2]["instansi_code"] = ""  # not given: allowed (optional)
+    result = validate(tmp_path, tables)
+    assert result.n_rejected == 0
+    assert result.dataset.units["instansi_code"].tolist()[:2] == ["75", "7571"]

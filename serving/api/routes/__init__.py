@@ -7,6 +7,7 @@ from serving.api.routes import (
     decisions,
     health,
     model,
+    monitoring,
     notice,
     objections,
     plan_letters,
@@ -25,6 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     model.router,
     decisions.router,
     card.router,
+    monitoring.router,
     # ASN participation (issue 14)
     usulan.router,
     objections.router,

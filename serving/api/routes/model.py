@@ -47,7 +47,7 @@ def reload_state(
 ) -> ReloadResponse:
     """Builds the new state beside the serving one, then swaps it in atomically."""
     try:
-        outcome = holder.reload(
+        outcome = holder.reload_requested(
             model=body.model,
             snapshot=body.snapshot,
             data_dir=Path(body.data_dir) if body.data_dir else None,

@@ -75,11 +75,11 @@ def rank_existing_position(
     audit: AuditDep,
     metrics: MetricsDep,
     today: TodayDep,
-    body: Annotated[RankingOptions | None, Body()] = None,
+    # An absent body means the defaults; an explicit JSON `null` is not options: 422.
+    options: Annotated[RankingOptions, Body()] = RankingOptions(),
 ) -> Response:
     """Top-k eligible candidates for the position, with predicted SKP rating, interval,
     P(baik or better), SHAP reasons and staffing impact; ineligible candidates counted by rule."""
-    options = body or RankingOptions()
     outcome = rank_position(
         state,
         position_target(state, position_id),

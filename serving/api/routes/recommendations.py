@@ -40,12 +40,12 @@ def recommend_positions(
     audit: AuditDep,
     metrics: MetricsDep,
     today: TodayDep,
-    body: Annotated[RecommendationRequest | None, Body()] = None,
+    # An absent body means the defaults; an explicit JSON `null` is not options: 422.
+    options: Annotated[RecommendationRequest, Body()] = RecommendationRequest(),
 ) -> Response:
     """Vacancies (active posts with a shortage) ranked by the employee's predicted SKP rating
     there, with interval, P(baik or better), SHAP reasons, staffing impact; ineligible
     vacancies counted by rule."""
-    options = body or RecommendationRequest()
     outcome = recommend(
         state, nip, options, request_id=new_request_id(), today=today, settings=settings
     )

@@ -80,7 +80,9 @@ def make_plan(
 ) -> PlanOutcome:
     """Solve the plan of ``request``; raises :class:`planning.PlanError` when no plan exists."""
     started = time.perf_counter()
-    as_of = resolve_as_of(request.as_of, today, settings.max_as_of_future_days, "as_of")
+    as_of = resolve_as_of(
+        request.as_of, today, settings.max_as_of_future_days, "as_of", state.earliest_as_of
+    )
     policy = request.policy.to_policy()  # conflicting pins fail before any work
     # Employees who asked not to be moved this cycle are not, unless the request pins them in:
     # an official's explicit choice, which the answer and the person's letter say.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.eligibility import evaluate_eligibility
+from features.eligibility import CandidateColumns, evaluate_eligibility
 from mutasi.settings import Settings
 from planning import PlanPolicy, PlanProblem
 from serving.domain.ranking import Target, candidate_rows, position_target
@@ -73,7 +73,7 @@ def build_plan_inputs(
     pool = np.arange(len(view.state)) if rows is None else rows
     # Someone without a post at the date sits in no unit: the plan cannot move them.
     pool = pool[pd.notna(view.unit_ids[pool]).astype(bool)]
-    frame = view.state.iloc[pool]
+    frame = view.candidates.take(pool)  # columns converted once for every vacancy
     scored = [vacancy_pairs(state, view, target, pool, frame) for target in targets]
     failing: Counter[str] = Counter({r.id: 0 for r in state.rule_set.rules if r.kind == "bar"})
     for part in scored:
@@ -151,12 +151,10 @@ def vacancy_pairs(
     view: AsOfView,
     target: Target,
     pool: np.ndarray,
-    frame: pd.DataFrame,
+    frame: CandidateColumns,
 ) -> VacancyPairs:
     """Eligible candidates of one vacancy (``frame`` = state rows of ``pool``), scored."""
-    result = evaluate_eligibility(
-        frame, target.rules, view.as_of, state.rule_set, state.dataset.freeze_periods
-    )
+    result = evaluate_eligibility(frame, target.rules, view.as_of, state.rule_set, state.freezes)
     # A move into one's own post is no move, whatever the configured rule set says.
     eligible = result.eligible & (view.position_ids[pool] != target.rules.position_id)
     rows = pool[eligible]
