@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from mutasi.cli import app as cli
+from mutasi.settings import get_settings
 from serving.audit import AuditStore
 from serving.audit.export import PARTICIPATION_TABLES, export_period
 from serving.audit.participation_records import (
@@ -98,6 +101,26 @@ def test_every_participation_record_is_in_the_chain(filled: AuditStore) -> None:
     assert report.n_records == 6
     kinds = [link.kind for link, _ in filled.chain_records()]
     assert kinds == ["answer", "usulan", "usulan", "objection", "review", "plan_final"]
+
+
+def test_mutasi_audit_verify_covers_participation_records(
+    filled: AuditStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUTASI_AUDIT_DB_URL", filled.url)
+    get_settings.cache_clear()
+    try:
+        ok = CliRunner().invoke(cli, ["audit", "verify"])
+        assert ok.exit_code == 0, ok.output
+        assert "OK 6 record(s)" in ok.output
+        with filled.engine.begin() as connection:
+            connection.execute(text("UPDATE audit_reviews SET reviewed_by = 'someone else'"))
+        bad = CliRunner().invoke(cli, ["audit", "verify"])
+        assert bad.exit_code == 1, bad.output
+        assert "seq 5 (review " in bad.output
+        assert "edited" in bad.output
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(
