@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from serving.schemas.common import EXAMPLE_NIP
+from serving.schemas.common import EXAMPLE_NIP, JsonInt
 
 MAX_CHOICES = 3  # contract: preferences.priority is 1 (first choice) .. 3
 
@@ -35,7 +35,7 @@ class UsulanChoiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     unit_id: str = Field(min_length=1, max_length=64, description="A unit of the snapshot.")
-    priority: int = Field(ge=1, le=MAX_CHOICES, description="1 = first choice.")
+    priority: JsonInt = Field(ge=1, le=MAX_CHOICES, description="1 = first choice.")
     reason: str | None = Field(
         None, max_length=1000, description="Why, in the employee's words (shown to reviewers)."
     )
@@ -94,7 +94,7 @@ class UsulanRequest(BaseModel):
         min_length=1, max_length=200, description="Who entered it (the employee, an HR officer)."
     )
     note: str | None = Field(None, max_length=2000)
-    replaces_version: int | None = Field(
+    replaces_version: JsonInt | None = Field(
         None,
         ge=1,
         description="PUT: the version being changed (409 if another change came first).",
