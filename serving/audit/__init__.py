@@ -127,7 +127,10 @@ class AuditStore(ParticipationLog):
                     ) from exc
 
     def _create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        # Under the write lock (BEGIN IMMEDIATE on SQLite): a worker that finds another creating
+        # the tables waits for it (busy timeout) and then finds them, where a deferred
+        # transaction would fail at once on its first CREATE and lose the race again on retry.
+        Base.metadata.create_all(self._locking)
         try:
             with self._locking.begin() as connection:
                 found = connection.execute(select(HEAD.c.id).where(HEAD.c.id == HEAD_ID)).first()
