@@ -15,6 +15,7 @@ with the same :class:`~features.history.EmployeeHistory` methods, and the featur
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -159,6 +160,18 @@ class FitFeatureBuilder(BaseEstimator):  # type: ignore[misc]  # scikit-learn ha
         nips, _, days = self._codes(triples)
         return _protected_frame(self.history_, nips, days, triples.index)
 
+    def with_preferences(self, preferences: pd.DataFrame | None) -> FitFeatureBuilder:
+        """This fitted builder reading another preferences table (the rest shared).
+
+        How serving applies usulan statements received after the export: the same features,
+        computed by the same code, from an overlaid preferences table
+        (:meth:`EmployeeHistory.with_preferences`).
+        """
+        check_is_fitted(self, "history_")
+        other = copy.copy(self)
+        other.history_ = self.history_.with_preferences(preferences)
+        return other
+
     def snapshot(self, as_of: Any) -> EmployeeSnapshot:
         """Every employee in service at ``as_of`` (TMT CPNS before it), precomputed for serving."""
         check_is_fitted(self, "history_")
@@ -215,6 +228,13 @@ class EmployeeSnapshot:
 
     def __len__(self) -> int:
         return len(self.nips)
+
+    def with_builder(self, builder: FitFeatureBuilder) -> EmployeeSnapshot:
+        """This snapshot scoring pairs with ``builder`` (one made by ``with_preferences`` of the
+        builder it was built with: nothing precomputed here reads the preferences)."""
+        other = copy.copy(self)
+        other.builder = builder
+        return other
 
     @cached_property
     def state(self) -> pd.DataFrame:

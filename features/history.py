@@ -8,6 +8,7 @@ records dated strictly before the query day (``< as_of``; see :mod:`features.tim
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,8 @@ RATING_SCALE = np.array([RATING_VALUE[r] for r in RATINGS], dtype=np.float64)
 # 51-60, cukup 61-75, baik 76-90, sangat baik 91-100), in RATINGS order: what a rated year is
 # worth on the score scale when it has no score.
 RATING_BAND_SCORE = np.array([25.0, 55.5, 68.0, 83.0, 95.5])
+# Optional column of a preferences table: the order statements were received in (0 = export).
+SEQUENCE_COLUMN = "sequence"
 TECHNICAL_CODE_OF_SECTOR = np.array([COMPETENCY_CODES.index(f"teknis_{s}") for s in SECTORS])
 
 
@@ -215,8 +218,27 @@ class EmployeeHistory:
         key = self._nip_codes_of(preferences, t) * len(self.units) + unit
         priority = preferences["priority"].to_numpy(np.float64)
         # Same unit asked twice on one day: the first choice (lowest number) is the one kept.
-        self.requests = DatedIndex.build(key, to_days(preferences["submitted_on"]), -priority)
+        # A priority of NaN withdraws the unit (a later statement left it out).
+        tiebreak = np.where(np.isnan(priority), 0.0, -priority)
+        if SEQUENCE_COLUMN in preferences.columns:
+            # Statements received through the service (serving.domain.participation) come in a
+            # known order: on the same day the later one wins, and any of them wins over the
+            # export's rows. The export's own ties are broken as above, as in training.
+            tiebreak = preferences[SEQUENCE_COLUMN].to_numpy(np.float64) * 10.0 + tiebreak
+        self.requests = DatedIndex.build(key, to_days(preferences["submitted_on"]), tiebreak)
         self.request_priority = priority[self.requests.order]
+
+    def with_preferences(self, preferences: pd.DataFrame | None) -> EmployeeHistory:
+        """This history with another preferences table (everything else shared, not copied).
+
+        The serving overlay of usulan statements goes through here, so that a statement reaches
+        the ``asked_for_unit`` / ``preference_priority`` features by the one lookup training
+        uses (:meth:`preference_priority`). ``preferences`` has the contract's columns and
+        optionally :data:`SEQUENCE_COLUMN`; its NIPs and units must be in this history.
+        """
+        other = copy.copy(self)
+        other._index_preferences(preferences)
+        return other
 
     def _index_skp(self, performance: pd.DataFrame) -> None:
         t = "performance"

@@ -13,6 +13,7 @@ from mutasi.demo import demo_keys_command
 from planning.cli import plan_command
 from serving.api.cli import keys_command, serve_command
 from serving.audit.cli import audit_app
+from serving.domain.participation.export_cli import plan_export_command
 from training.cli import (
     card_command,
     evaluate_command,
@@ -44,6 +45,7 @@ COMMANDS = (
     ("demo-keys", demo_keys_command),
     ("monitor", monitor_command),
     ("batch-score", batch_score_command),  # issue 15
+    ("plan-export", plan_export_command),  # issue 14: an audited plan with its letters
 )
 for name, command in COMMANDS:
     app.command(name)(command)

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     api_keys: list[str] = Field(
         default_factory=list,
         description="API keys as '<key_id>:<role>:<sha256 hex>' lines (JSON list in the "
-        "environment); `mutasi keys` prints one. Roles: hr_system, auditor, admin.",
+        "environment); `mutasi keys` prints one. Roles: hr_system, auditor, admin, "
+        "employee_portal.",
     )
     max_pool_size: int = Field(
         50_000, ge=1, description="Largest candidate_nips list a ranking request may send."
@@ -130,6 +131,33 @@ class Settings(BaseSettings):
     )
     plan_time_limit: float = Field(
         60.0, gt=0, description="Seconds the plan solver may take before it returns its best plan."
+    )
+    # --- ASN participation (issue 14): usulan, objections, letters, the portal -------------
+    portal_token_secret: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="Key signing employee tokens of the employee_portal role (>= 16 chars); "
+        "default: a random one per process (tokens then end on restart and are not shared "
+        "between workers).",
+    )
+    portal_token_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="How long an employee token lasts after it is issued."
+    )
+    objection_days: int = Field(
+        14, ge=1, le=365, description="Days after a plan its letters give for objections."
+    )
+    letter_issuer: str = Field(
+        "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia (BKPSDM)",
+        min_length=1,
+        description="Who issues the letters (surat penjelasan mutasi), named in their heading.",
+    )
+    objection_contact: str = Field(
+        "portal kepegawaian atau kantor BKPSDM",
+        min_length=1,
+        description="Where the letters and the notice tell employees to object.",
+    )
+    public_base_url: str = Field(
+        "", description="The service's public URL, for links in letters (empty: paths only)."
     )
 
     # --- fairness: mitigation and the promotion gate (issue 13; docs/fairness.md) ----------

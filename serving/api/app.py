@@ -20,6 +20,7 @@ from serving.api.errors import install_error_handlers
 from serving.api.log_privacy import install_log_masking
 from serving.api.metrics import MonitoringCollector, ServingMetrics
 from serving.api.middleware import document_transport_errors, install_middleware
+from serving.api.portal import install_portal
 from serving.api.routes import ROUTERS
 from serving.api.security import KeyRing
 from serving.audit import AuditStore
@@ -50,6 +51,10 @@ TAGS = [
     {"name": "model", "description": "The served model, features and rules."},
     {"name": "admin", "description": "Reload model and snapshot."},
     {"name": "health", "description": "Liveness, readiness (no key needed)."},
+    {"name": "usulan", "description": "Employees' wishes and opt-outs for the next mutasi."},
+    {"name": "objections", "description": "Objections to answers and plans; human review."},
+    {"name": "employees", "description": "Self-service: employee tokens, own answers."},
+    {"name": "notice", "description": "What the system assesses (no key needed)."},
     {"name": "monitoring", "description": "Post-move evaluation, drift, mentoring list."},
 ]
 
@@ -81,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], date] = dat
     )
     app.state.settings = settings
     app.state.keyring = KeyRing(settings.api_keys)
+    install_portal(app, settings)  # employee tokens of the employee_portal role (issue 14)
     app.state.holder = holder
     app.state.audit = audit
     app.state.metrics = ServingMetrics(registry)

@@ -64,7 +64,7 @@ def serve_command(
 
 
 def keys_command(
-    role: Role = typer.Argument(..., help="hr_system, auditor or admin."),
+    role: Role = typer.Argument(..., help="hr_system, auditor, admin or employee_portal."),
     key_id: str | None = typer.Option(
         None, help="Name recorded in the audit log (default: <role>-<random>)."
     ),

@@ -14,6 +14,7 @@ from serving.api.metrics import ServingMetrics
 from serving.api.security import API_KEY_HEADER, KeyRing, Principal, Role
 from serving.audit import AuditStore
 from serving.domain.monitor_runs import MonitorRuns
+from serving.domain.participation.usulan import participating_state
 from serving.state import ServingState, StateHolder
 
 _api_key = APIKeyHeader(
@@ -108,3 +109,20 @@ ModelReaderDep = Annotated[
     Principal, Depends(require_roles(Role.AUDITOR, Role.HR_SYSTEM, Role.ADMIN))
 ]
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+# --- ASN participation (issue 14) ------------------------------------------------------------
+
+
+def get_participating_state(holder: HolderDep, audit: AuditDep) -> ServingState:
+    """The state with every usulan statement received so far applied (rankings, plans,
+    recommendations): a statement counts from the next request on."""
+    return participating_state(holder, audit)
+
+
+ParticipatingStateDep = Annotated[ServingState, Depends(get_participating_state)]
+ReviewerDep = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.ADMIN))]
+FinaliserDep = Annotated[Principal, Depends(require_roles(Role.HR_SYSTEM, Role.ADMIN))]
+PlanReaderDep = Annotated[
+    Principal, Depends(require_roles(Role.AUDITOR, Role.HR_SYSTEM, Role.ADMIN))
+]

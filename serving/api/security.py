@@ -8,6 +8,7 @@ us authenticate without knowing the key id in advance. Comparison is constant-ti
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -19,11 +20,14 @@ API_KEY_HEADER = "X-API-Key"
 
 
 class Role(StrEnum):
-    """What a key may do: rank (hr_system), read answers and the model (auditor), reload (admin)."""
+    """What a key may do: rank (hr_system), read answers and the model (auditor), reload (admin),
+    and an HR system's self-service front end acting for one employee at a time
+    (employee_portal; every request also carries an employee token, see serving.api.portal)."""
 
     HR_SYSTEM = "hr_system"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    EMPLOYEE_PORTAL = "employee_portal"
 
 
 class KeyLineError(ValueError):
@@ -45,6 +49,16 @@ class StoredKey:
     key_id: str
     role: Role
     digest: bytes
+
+
+def b64url(raw: bytes) -> str:
+    """URL-safe base64 without padding (signed tokens: sessions, employee tokens)."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    """The bytes of :func:`b64url` text (raises ``binascii.Error`` on bad input)."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def hash_key(key: str) -> str:

@@ -10,7 +10,9 @@ otherwise), so an answer that is not in the log was never given. Each record and
 entry (:mod:`serving.audit.chain`) are committed in the same transaction.
 SQLite by default, any SQLAlchemy URL (e.g. PostgreSQL) otherwise.
 Concurrent answers share one commit: :mod:`serving.audit.writer` chains and commits everything
-waiting in one transaction and releases each request once its record is durable.
+waiting in one transaction and releases each request once its record is durable. The
+participation records (usulan statements, objections, reviews, final plans:
+:mod:`serving.audit.participation`) go through the same writer into the same chain.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from sqlalchemy.orm import Session
 from serving.audit import queries
 from serving.audit.answered import Answered, read_answered
 from serving.audit.chain import GENESIS, ChainLink, ChainReport, verify_chain
+from serving.audit.participation import ParticipationLog
+from serving.audit.pending import PendingRecord
 from serving.audit.queries import AnswerFilter, AnswerSummary, DecisionRecord, decision_record
 from serving.audit.records import AnswerRecord, NewDecision, finite
 from serving.audit.tables import (
@@ -42,7 +46,7 @@ from serving.audit.tables import (
     ChainEntry,
     ChainHead,
 )
-from serving.audit.writer import HEAD_ID, GroupCommitWriter, PendingRecord
+from serving.audit.writer import HEAD_ID, GroupCommitWriter
 from serving.errors import AuditError, AuditWriteError
 
 _BEGIN = "mutasi_sqlite_begin"  # execution option: how an SQLite transaction begins
@@ -73,8 +77,9 @@ def _sqlite_transactions(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get(_BEGIN, '')}")
 
 
-class AuditStore:
-    """Writes and reads audit records through SQLAlchemy.
+class AuditStore(ParticipationLog):
+    """Writes and reads audit records through SQLAlchemy (participation records: see
+    :class:`~serving.audit.participation.ParticipationLog`).
 
     ``max_batch`` bounds how many records one group commit carries; ``on_commit(n)`` hears
     the size of every committed batch.
@@ -122,7 +127,10 @@ class AuditStore:
                     ) from exc
 
     def _create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        # Under the write lock (BEGIN IMMEDIATE on SQLite): a worker that finds another creating
+        # the tables waits for it (busy timeout) and then finds them, where a deferred
+        # transaction would fail at once on its first CREATE and lose the race again on retry.
+        Base.metadata.create_all(self._locking)
         try:
             with self._locking.begin() as connection:
                 found = connection.execute(select(HEAD.c.id).where(HEAD.c.id == HEAD_ID)).first()
@@ -212,6 +220,17 @@ class AuditStore:
                 f"{decision.request_id}: {type(exc).__name__}"
             ) from exc
         return decision_record(AuditDecision(**row), link.seq)
+
+    def _append(
+        self,
+        kind: str,
+        record_id: str,
+        row: dict[str, Any],
+        guard: Callable[[Session], None] | None = None,
+    ) -> ChainLink:
+        """Append one record through the group-commit writer (``guard``: see
+        :class:`~serving.audit.writer.PendingRecord`); returns once it is durable."""
+        return self._writer.append(PendingRecord(kind, record_id, row, guard=guard))
 
     # --- reading --------------------------------------------------------------------------
 
@@ -316,7 +335,7 @@ class AuditStore:
         return verify_chain(self.chain_records(), self.chain_head, self.first_unchained, anchor)
 
     def first_unchained(self) -> tuple[str, str] | None:
-        """``(kind, id)`` of an answer or decision that has no chain entry, or None."""
+        """``(kind, id)`` of a record (of any chained table) that has no chain entry, or None."""
         with self._reading() as session:
             return queries.unchained(session)
 

@@ -1,6 +1,7 @@
 """The audit log's hash chain: canonical record documents, their hashes, and verification.
 
-Every record (an answer with its items, or a decision) gets the next ``seq`` when it is
+Every record (an answer with its items, a decision, or a participation record: an usulan
+statement, an objection, its review, a final plan) gets the next ``seq`` when it is
 appended, and the document ``{"kind", "prev_hash", "record", "seq"}`` — the record's content,
 its place and the previous record's hash — is serialised canonically (JSON, sorted keys, no
 spaces, UTF-8) and hashed with SHA-256 into its ``record_hash``. Editing a record changes its
@@ -19,6 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from serving.audit.tables import DECISION, OBJECTION, PLAN_FINAL, REVIEW, USULAN
 
 GENESIS = "0" * 64  # prev_hash of the first record
 # A table row: column name -> value (a dict to insert, or SQLAlchemy's RowMapping read back).
@@ -99,6 +102,87 @@ def decision_content(decision: TableRow) -> dict[str, Any]:
         "override_kind": decision["override_kind"],
         "chosen_rank": None if chosen_rank is None else int(chosen_rank),
     }
+
+
+def usulan_content(row: TableRow) -> dict[str, Any]:
+    """Everything that matters of a stored usulan statement, as plain JSON values."""
+    return {
+        "statement_id": row["statement_id"],
+        "nip": row["nip"],
+        "version": int(row["version"]),
+        "kind": row["kind"],
+        "choices": [
+            {
+                "unit_id": str(c["unit_id"]),
+                "priority": int(c["priority"]),
+                "reason": c.get("reason"),
+            }
+            for c in row["choices"]
+        ],
+        "opt_out_reason": row["opt_out_reason"],
+        "opt_out_note": row["opt_out_note"],
+        "note": row["note"],
+        "submitted_by": row["submitted_by"],
+        "effective_on": row["effective_on"].isoformat(),
+        "received_at": utc_iso(row["received_at"]),
+        "key_id": row["key_id"],
+        "role": row["role"],
+    }
+
+
+def objection_content(row: TableRow) -> dict[str, Any]:
+    """Everything that matters of a stored objection, as plain JSON values."""
+    return {
+        "objection_id": row["objection_id"],
+        "request_id": row["request_id"],
+        "nip": row["nip"],
+        "position_id": row["position_id"],
+        "category": row["category"],
+        "reason": row["reason"],
+        "submitted_by": row["submitted_by"],
+        "submitted_at": utc_iso(row["submitted_at"]),
+        "key_id": row["key_id"],
+        "role": row["role"],
+    }
+
+
+def review_content(row: TableRow) -> dict[str, Any]:
+    """Everything that matters of a stored review of an objection, as plain JSON values."""
+    return {
+        "review_id": row["review_id"],
+        "objection_id": row["objection_id"],
+        "outcome": row["outcome"],
+        "reviewed_by": row["reviewed_by"],
+        "reason": row["reason"],
+        "reviewed_at": utc_iso(row["reviewed_at"]),
+        "key_id": row["key_id"],
+        "role": row["role"],
+    }
+
+
+def plan_final_content(row: TableRow) -> dict[str, Any]:
+    """Everything that matters of a plan's finalisation, as plain JSON values."""
+    return {
+        "final_id": row["final_id"],
+        "request_id": row["request_id"],
+        "finalised_by": row["finalised_by"],
+        "finalised_at": utc_iso(row["finalised_at"]),
+        "override": bool(row["override"]),
+        "override_reason": row["override_reason"],
+        "overridden": [str(o) for o in row["overridden"]],
+        "key_id": row["key_id"],
+        "role": row["role"],
+    }
+
+
+# The content of every chain kind but answers (which carry their items), from its table row.
+ROW_CONTENT: dict[str, Callable[[TableRow], dict[str, Any]]] = {
+    DECISION: decision_content,
+    USULAN: usulan_content,
+    OBJECTION: objection_content,
+    REVIEW: review_content,
+    PLAN_FINAL: plan_final_content,
+}
 
 
 def chain_document(seq: int, kind: str, prev_hash: str, content: Mapping[str, Any]) -> str:

@@ -163,9 +163,10 @@ def export_command(
         _fail(str(exc))
     finally:
         store.dispose()
+    participation = "".join(f", {n} {name}" for name, n in manifest.n_participation.items() if n)
     console.print(
         f"{manifest.n_answers} answer(s), {manifest.n_items} item(s), {manifest.n_decisions} "
-        f"decision(s) from {manifest.date_from} to {manifest.date_to} -> {out}",
+        f"decision(s){participation} from {manifest.date_from} to {manifest.date_to} -> {out}",
         soft_wrap=True,
     )
     if manifest.last_seq is not None:

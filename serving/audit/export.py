@@ -1,7 +1,8 @@
 """Export a period of the audit log for external auditors, verifiable without our code.
 
 The export directory holds the period's records as tables (``answers``, ``items``,
-``decisions``: CSV or JSON), each record with its ``seq``, ``prev_hash`` and ``record_hash``;
+``decisions``, and the participation records ``usulan``, ``objections``, ``reviews``,
+``plan_finals``: CSV or JSON), each record with its ``seq``, ``prev_hash`` and ``record_hash``;
 ``chain.jsonl``, one canonical chain document per record in ``seq`` order, whose SHA-256 is the
 record's hash; and ``manifest.json`` with the period, counts, first and last hashes, the chain
 head at export time and the SHA-256 of every file. docs/audit.md shows how to check it.
@@ -22,7 +23,7 @@ from typing import IO, Any, Literal
 from serving.audit import AuditStore
 from serving.audit.chain import GENESIS, chain_document, document_hash, utc_iso
 from serving.audit.queries import day_start
-from serving.audit.tables import ANSWER
+from serving.audit.tables import ANSWER, DECISION, OBJECTION, PLAN_FINAL, REVIEW, USULAN
 
 ExportFormat = Literal["csv", "json"]
 HASH_FIELDS = ("seq", "prev_hash", "record_hash")
@@ -73,6 +74,38 @@ DECISION_FIELDS = (
     "override_kind",
     "chosen_rank",
 )
+# ASN participation (issue 14): each chain kind's table and fields (its chain content's keys).
+PARTICIPATION_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    USULAN: (
+        "usulan",
+        (
+            *HASH_FIELDS, "statement_id", "nip", "version", "kind", "choices", "opt_out_reason",
+            "opt_out_note", "note", "submitted_by", "effective_on", "received_at", "key_id",
+            "role",
+        ),
+    ),
+    OBJECTION: (
+        "objections",
+        (
+            *HASH_FIELDS, "objection_id", "request_id", "nip", "position_id", "category",
+            "reason", "submitted_by", "submitted_at", "key_id", "role",
+        ),
+    ),
+    REVIEW: (
+        "reviews",
+        (
+            *HASH_FIELDS, "review_id", "objection_id", "outcome", "reviewed_by", "reason",
+            "reviewed_at", "key_id", "role",
+        ),
+    ),
+    PLAN_FINAL: (
+        "plan_finals",
+        (
+            *HASH_FIELDS, "final_id", "request_id", "finalised_by", "finalised_at", "override",
+            "override_reason", "overridden", "key_id", "role",
+        ),
+    ),
+}  # fmt: skip
 
 
 @dataclass
@@ -86,6 +119,7 @@ class ExportManifest:
     n_answers: int = 0
     n_items: int = 0
     n_decisions: int = 0
+    n_participation: dict[str, int] = field(default_factory=dict)  # table -> rows (issue 14)
     first_seq: int | None = None
     last_seq: int | None = None
     first_prev_hash: str | None = None
@@ -148,6 +182,8 @@ def _tables(out: Path, fmt: ExportFormat) -> Iterator[tuple[IO[str], dict[str, _
             "items": _Table(opened(f"items.{fmt}"), ITEM_FIELDS, fmt),
             "decisions": _Table(opened(f"decisions.{fmt}"), DECISION_FIELDS, fmt),
         }
+        for name, fields in PARTICIPATION_TABLES.values():
+            tables[name] = _Table(opened(f"{name}.{fmt}"), fields, fmt)
         yield chain, tables
         for table in tables.values():
             table.close()
@@ -178,12 +214,18 @@ def export_period(
                 tables["answers"].write({**hashes, **content})
                 for item in content["items"]:
                     tables["items"].write({"request_id": content["request_id"], **item})
-            else:
+            elif link.kind == DECISION:
                 tables["decisions"].write({**hashes, **content})
+            else:
+                tables[PARTICIPATION_TABLES[link.kind][0]].write({**hashes, **content})
         manifest.n_answers = tables["answers"].n
         manifest.n_items = tables["items"].n
         manifest.n_decisions = tables["decisions"].n
-    written = ["chain.jsonl", f"answers.{fmt}", f"items.{fmt}", f"decisions.{fmt}"]
+        manifest.n_participation = {
+            name: tables[name].n for name, _ in PARTICIPATION_TABLES.values()
+        }
+    written = ["chain.jsonl", *(f"{name}.{fmt}" for name in ("answers", "items", "decisions"))]
+    written += [f"{name}.{fmt}" for name, _ in PARTICIPATION_TABLES.values()]
     manifest.files = {name: _sha256(out / name) for name in written}
     (out / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n", "utf-8")
     return manifest

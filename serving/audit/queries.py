@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from serving.audit.chain import ChainLink, answer_content, decision_content
+from serving.audit.chain import ROW_CONTENT, ChainLink, answer_content
 from serving.audit.records import NewDecision
 from serving.audit.tables import (
     ANSWER,
     ANSWERS,
+    CHAINED,
     DECISION,
-    DECISIONS,
     ITEMS,
     AuditAnswer,
     AuditDecision,
@@ -196,14 +196,15 @@ def count_answers(session: Session, where: AnswerFilter) -> int:
 
 
 def unchained(session: Session) -> tuple[str, str] | None:
-    """``(kind, id)`` of the first answer or decision without a chain entry, or None."""
-    checks = (
-        (ANSWER, AuditAnswer.request_id, AuditAnswer.created_at),
-        (DECISION, AuditDecision.decision_id, AuditDecision.decided_at),
-    )
-    for kind, column, stamp in checks:
-        chained = select(ChainEntry.record_id).where(ChainEntry.kind == kind)
-        found = session.scalar(select(column).where(column.not_in(chained)).order_by(stamp))
+    """``(kind, id)`` of the first record of any chained table without a chain entry, or None."""
+    for kind, chained in CHAINED.items():
+        column = chained.table.c[chained.record_id]
+        entries = select(ChainEntry.record_id).where(ChainEntry.kind == kind)
+        found = session.scalar(
+            select(column)
+            .where(column.not_in(entries))
+            .order_by(chained.table.c[chained.written_at])
+        )
         if found is not None:
             return kind, str(found)
     return None
@@ -216,36 +217,41 @@ def chain_batch(
     query = select(ChainEntry).where(ChainEntry.seq > after)
     if period is not None:
         start, end = period
-        in_answers = select(AuditAnswer.request_id).where(
-            AuditAnswer.created_at >= start, AuditAnswer.created_at < end
-        )
-        in_decisions = select(AuditDecision.decision_id).where(
-            AuditDecision.decided_at >= start, AuditDecision.decided_at < end
-        )
         query = query.where(
-            ((ChainEntry.kind == ANSWER) & ChainEntry.record_id.in_(in_answers))
-            | ((ChainEntry.kind == DECISION) & ChainEntry.record_id.in_(in_decisions))
+            or_(
+                *(
+                    (ChainEntry.kind == kind)
+                    & ChainEntry.record_id.in_(
+                        select(t.table.c[t.record_id]).where(
+                            t.table.c[t.written_at] >= start, t.table.c[t.written_at] < end
+                        )
+                    )
+                    for kind, t in CHAINED.items()
+                )
+            )
         )
     entries = session.scalars(query.order_by(ChainEntry.seq).limit(size)).all()
-    answer_ids = [e.record_id for e in entries if e.kind == ANSWER]
-    decision_ids = [e.record_id for e in entries if e.kind == DECISION]
     # Rows as mappings (Core, no ORM objects): the same shape the writer hashed.
+    answer_ids = [e.record_id for e in entries if e.kind == ANSWER]
     items: dict[str, list[Any]] = {request_id: [] for request_id in answer_ids}
     for item in session.execute(select(ITEMS).where(ITEMS.c.request_id.in_(answer_ids))).mappings():
         items[item["request_id"]].append(item)
-    answers = {
-        a["request_id"]: answer_content(a, items[a["request_id"]])
-        for a in session.execute(
-            select(ANSWERS).where(ANSWERS.c.request_id.in_(answer_ids))
-        ).mappings()
+    contents: dict[str, dict[str, dict[str, Any]]] = {
+        ANSWER: {
+            a["request_id"]: answer_content(a, items[a["request_id"]])
+            for a in session.execute(
+                select(ANSWERS).where(ANSWERS.c.request_id.in_(answer_ids))
+            ).mappings()
+        }
     }
-    decisions = {
-        d["decision_id"]: decision_content(d)
-        for d in session.execute(
-            select(DECISIONS).where(DECISIONS.c.decision_id.in_(decision_ids))
-        ).mappings()
-    }
-    contents = {ANSWER: answers, DECISION: decisions}
+    for kind, content in ROW_CONTENT.items():
+        ids = [e.record_id for e in entries if e.kind == kind]
+        if not ids:
+            continue
+        chained = CHAINED[kind]
+        column = chained.table.c[chained.record_id]
+        rows = session.execute(select(chained.table).where(column.in_(ids))).mappings()
+        contents[kind] = {str(r[chained.record_id]): content(r) for r in rows}
     return [
         (
             ChainLink(e.seq, e.kind, e.record_id, e.prev_hash, e.record_hash),

@@ -24,6 +24,7 @@ from features.rule_set import rule_set_from_settings
 from mutasi.settings import Settings
 from serving.audit import AuditStore
 from serving.audit.tables import AuditAnswer
+from serving.domain.participation.usulan import state_as_received
 from serving.domain.ranking import inline_target, position_target, rank_position
 from serving.domain.recommend import recommend
 from serving.schemas.rankings import InlineRankingRequest, RankingOptions
@@ -125,6 +126,8 @@ def replay_answer(
     if replayer is None:
         raise ReplayError(f"answers of endpoint {answer.endpoint!r} cannot be replayed")
     state = replay_state(answer, settings, data_dir or settings.data_dir)
+    # With the usulan statements the answer saw: those received before it was given.
+    state = state_as_received(state, store, answer.created_at)
     # "Today" was the answer's decision date or later; as_of is either given or that date.
     replayed = replayer(state, json.loads(answer.request_json), request_id, answer.as_of, settings)
     body = replayed.model_dump_json()

@@ -9,6 +9,8 @@ processes take turns), stamps and chains the records in queue order, inserts the
 SQLAlchemy Core ``executemany`` and commits once; only then is each waiting request released.
 A crash before that commit loses the whole batch and acknowledges none of it; a failed commit
 fails every record in it (the routes answer 503). While one batch commits, the next one queues.
+A participation record's guard (:mod:`serving.audit.pending`) reads the log under the same
+lock: the records of the batch before it are inserted first, so that it sees them too.
 """
 
 from __future__ import annotations
@@ -16,52 +18,20 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from serving.audit.chain import (
-    ChainLink,
-    TableRow,
-    answer_content,
-    chain_document,
-    decision_content,
-    document_hash,
-)
-from serving.audit.records import DecisionExistsError
-from serving.audit.tables import ANSWER, ANSWERS, CHAIN, DECISION, DECISIONS, HEAD, ITEMS
+from serving.audit.chain import ChainLink, chain_document, document_hash
+from serving.audit.pending import PendingRecord, content, guarded, refuse_second_decisions
+from serving.audit.tables import ANSWER, CHAIN, CHAINED, HEAD, ITEMS
 from serving.errors import AuditError
 
 HEAD_ID = 1
 
 
-@dataclass(eq=False)
-class PendingRecord:
-    """A record waiting for its place in the chain: its table row and, for answers, items.
-
-    The writer sets the row's time (``created_at`` / ``decided_at``) when it chains it, then
-    ``link`` or ``error``, then ``done``.
-    """
-
-    kind: str
-    record_id: str
-    row: dict[str, Any]
-    items: list[dict[str, Any]] = field(default_factory=list)
-    done: threading.Event = field(default_factory=threading.Event)
-    link: ChainLink | None = None
-    error: BaseException | None = None
-
-    def finish(self, link: ChainLink | None = None, error: BaseException | None = None) -> None:
-        """Release the waiting request with its link or its error."""
-        self.link, self.error = link, error
-        self.done.set()
-
-
-_TIME_COLUMN = {ANSWER: "created_at", DECISION: "decided_at"}
 _STOP = object()
 
 
@@ -177,7 +147,7 @@ class GroupCommitWriter:
     def _commit_batch(self, batch: list[PendingRecord]) -> None:
         """Commit a batch; if a record breaks it (a constraint), commit the others alone."""
         try:
-            links = self._commit_reconnecting(batch)
+            links, refused = self._commit_reconnecting(batch)
         except IntegrityError as exc:
             if len(batch) == 1:
                 batch[0].finish(error=exc)
@@ -196,8 +166,10 @@ class GroupCommitWriter:
             self.on_commit(len(links))
         for record, link in links.items():
             record.finish(link=link)
+        for record, error in refused:
+            record.finish(error=error)
 
-    def _commit_reconnecting(self, batch: list[PendingRecord]) -> dict[PendingRecord, ChainLink]:
+    def _commit_reconnecting(self, batch: list[PendingRecord]) -> _Committed:
         """:meth:`_commit`, once more on a new connection if the kept one was found dead (the
         database restarted); nothing of the failed attempt was committed."""
         try:
@@ -208,9 +180,16 @@ class GroupCommitWriter:
             self._disconnect()
             return self._commit(batch)
 
-    def _commit(self, batch: list[PendingRecord]) -> dict[PendingRecord, ChainLink]:
-        """One transaction: lock the head, chain the batch in order, insert, move the head."""
+    def _commit(self, batch: list[PendingRecord]) -> _Committed:
+        """One transaction: lock the head, chain the batch in order, insert, move the head.
+
+        Returns the links of the committed records and the records their guards refused; those
+        are told only after the commit (were it rolled back, their guards saw records that
+        never were, and they are tried again).
+        """
         links: dict[PendingRecord, ChainLink] = {}
+        refused: list[tuple[PendingRecord, BaseException]] = []
+        inserted = 0  # records of ``links`` already inserted (before a guard reads the log)
         connection = self._connected()
         with connection.begin():
             head = connection.execute(
@@ -219,14 +198,22 @@ class GroupCommitWriter:
             if head is None:
                 raise AuditError(f"audit store {self.describe}: no chain head; create the schema")
             seq, prev_hash = int(head.seq), str(head.record_hash)
-            accepted = _refuse_second_decisions(connection, batch)
+            accepted = refuse_second_decisions(connection, batch)
             for record in accepted:
+                if record.guard is not None:
+                    # The guard must see this batch's records before it: insert them first.
+                    _insert(connection, list(links)[inserted:], list(links.values())[inserted:])
+                    inserted = len(links)
+                    error = guarded(connection, record.guard)
+                    if error is not None:
+                        refused.append((record, error))
+                        continue
                 # The time is taken under the lock, in chain order: time order is chain order.
-                record.row[_TIME_COLUMN[record.kind]] = self.clock()
+                record.row[CHAINED[record.kind].written_at] = self.clock()
                 try:
-                    content = _content(record)
+                    record_content = content(record)
                     record_hash = document_hash(
-                        chain_document(seq + 1, record.kind, prev_hash, content)
+                        chain_document(seq + 1, record.kind, prev_hash, record_content)
                     )
                 except ValueError as exc:  # e.g. NaN where JSON has none: this record only
                     record.finish(error=exc)
@@ -237,68 +224,29 @@ class GroupCommitWriter:
                 )
                 prev_hash = record_hash
             if not links:
-                return links
-            _insert(connection, list(links), list(links.values()))
+                return links, refused
+            _insert(connection, list(links)[inserted:], list(links.values())[inserted:])
             connection.execute(
                 update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=seq, record_hash=prev_hash)
             )
-        return links
+        return links, refused
 
 
-def _content(record: PendingRecord) -> dict[str, Any]:
-    if record.kind == ANSWER:
-        return answer_content(record.row, record.items)
-    return decision_content(record.row)
-
-
-def _refuse_second_decisions(
-    connection: Connection, batch: Iterable[PendingRecord]
-) -> list[PendingRecord]:
-    """The batch without decisions on answers that already have one (those get their error).
-
-    Runs under the head lock, so no other writer can record a decision meanwhile.
-    """
-    records = list(batch)
-    asked = [r.row["request_id"] for r in records if r.kind == DECISION]
-    if not asked:
-        return records
-    decided: dict[str, TableRow] = {
-        row["request_id"]: row
-        for row in connection.execute(
-            select(DECISIONS.c.request_id, DECISIONS.c.chosen_nip, DECISIONS.c.decided_by).where(
-                DECISIONS.c.request_id.in_(asked)
-            )
-        ).mappings()
-    }
-    accepted = []
-    for record in records:
-        if record.kind == DECISION:
-            existing = decided.get(record.row["request_id"])
-            if existing is not None:
-                record.finish(
-                    error=DecisionExistsError(
-                        f"request {record.row['request_id']} already has a decision (chose "
-                        f"{existing['chosen_nip']}, by {existing['decided_by']}); decisions "
-                        "are final"
-                    )
-                )
-                continue
-            decided[record.row["request_id"]] = record.row
-        accepted.append(record)
-    return accepted
+_Committed = tuple[dict[PendingRecord, ChainLink], list[tuple[PendingRecord, BaseException]]]
 
 
 def _insert(connection: Connection, records: list[PendingRecord], links: list[ChainLink]) -> None:
     """Insert the records and their chain entries: one ``executemany`` per table."""
-    answers = [r.row for r in records if r.kind == ANSWER]
-    items = [item for r in records if r.kind == ANSWER for item in r.items]
-    decisions = [r.row for r in records if r.kind == DECISION]
-    if answers:
-        connection.execute(insert(ANSWERS), answers)
-    if items:
-        connection.execute(insert(ITEMS), items)
-    if decisions:
-        connection.execute(insert(DECISIONS), decisions)
+    if not records:
+        return
+    for kind, chained in CHAINED.items():
+        rows = [r.row for r in records if r.kind == kind]
+        if rows:
+            connection.execute(insert(chained.table), rows)
+        if kind == ANSWER:
+            items = [item for r in records if r.kind == ANSWER for item in r.items]
+            if items:
+                connection.execute(insert(ITEMS), items)
     connection.execute(
         insert(CHAIN),
         [

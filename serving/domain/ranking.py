@@ -19,6 +19,7 @@ from features.eligibility import EligibilityResult, PositionTarget, evaluate_eli
 from mutasi.settings import Settings
 from serving.audit.records import ItemRecord, Lineage
 from serving.domain.fair_rerank import applied, selector, serving_policy
+from serving.domain.participation.usulan import citation
 from serving.domain.scoring import ScoredRow, score_top
 from serving.errors import FieldProblem, NotFoundError, RequestFieldError
 from serving.schemas.common import Failure, PositionSummary, ServedModel, StaffingImpact
@@ -303,6 +304,7 @@ def _candidate(
         prediction=scored.prediction,
         contributions=scored.contributions,
         staffing=staffing_impact(scored.features, current, target.rules.unit_id),
+        usulan=citation(state, nip, view.as_of.date()),
     )
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from features.eligibility import evaluate_targets
 from mutasi.settings import Settings
 from serving.audit.records import ItemRecord, Lineage
+from serving.domain.participation.usulan import citation
 from serving.domain.ranking import (
     Target,
     current_post,
@@ -127,6 +128,7 @@ def recommend(
             n_ineligible=len(open_ids) - len(chosen),
             ineligible_by_rule=counts,
         ),
+        usulan=citation(state, nip, as_of),
     )
     items = [
         item_record(r, nip, t.rules.position_id) for r, t in zip(scored.rows, targets, strict=True)

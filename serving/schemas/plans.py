@@ -19,6 +19,7 @@ from serving.schemas.common import (
     Prediction,
     ServedModel,
 )
+from serving.schemas.usulan import UsulanCitation
 
 # The optimiser's own defaults, so that the API, the CLI and the library cannot drift apart.
 DEFAULT_POLICY = PlanPolicy()
@@ -214,6 +215,11 @@ class PlannedMove(BaseModel):
     pinned: bool
     between_units: bool = Field(description="False for a rotation inside one unit.")
     contributions: list[Contribution] = Field(description="Top SHAP contributions by magnitude.")
+    usulan: UsulanCitation | None = Field(
+        None,
+        description="The employee's usulan statement in effect at as_of, which the preference "
+        "features used (null: the HR export's preferences only).",
+    )
 
 
 class PlanAlternative(BaseModel):
@@ -280,6 +286,22 @@ class PlanEligibility(BaseModel):
     )
 
 
+class PlanOptOut(BaseModel):
+    """An employee's opt-out from being moved (their usulan statement) and what the plan did."""
+
+    nip: str
+    statement_id: str
+    version: int
+    reason_code: str
+    honoured: bool = Field(description="False when the request pins the person into a move.")
+
+
+class PlanParticipation(BaseModel):
+    """What the plan took from usulan statements received through the service."""
+
+    opt_outs: list[PlanOptOut]
+
+
 class PlanResponse(BaseModel):
     """A transfer plan: who moves where, what it is worth, and which rules shaped it."""
 
@@ -299,4 +321,8 @@ class PlanResponse(BaseModel):
     unknown_nips: list[str]
     fairness: list[PlanGroupShare] | None = Field(
         None, description="With a fairness policy: each constrained group's share of the moves."
+    )
+    participation: PlanParticipation = Field(
+        default_factory=lambda: PlanParticipation(opt_outs=[]),
+        description="Opt-outs from usulan statements; each move cites its statement (usulan).",
     )

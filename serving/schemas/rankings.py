@@ -26,6 +26,7 @@ from serving.schemas.common import (
     ShortlistOptions,
     StaffingImpact,
 )
+from serving.schemas.usulan import UsulanCitation
 
 
 class RankingOptions(ShortlistOptions):
@@ -143,6 +144,12 @@ class RankedCandidate(BaseModel):
         None,
         description="Rank by predicted rating alone; differs from `rank` where the fairness "
         "policy moved the candidate (absent in answers from before fairness policies).",
+    )
+
+    usulan: UsulanCitation | None = Field(
+        None,
+        description="The employee's usulan statement in effect at as_of, which the preference "
+        "features used (null: the HR export's preferences only).",
     )
 
 

@@ -15,6 +15,7 @@ from serving.schemas.common import (
     ShortlistOptions,
     StaffingImpact,
 )
+from serving.schemas.usulan import UsulanCitation
 
 
 class RecommendationRequest(ShortlistOptions):
@@ -57,3 +58,8 @@ class RecommendationResponse(BaseModel):
     current_position_id: str | None
     positions: list[RecommendedPosition]
     eligibility: VacancyEligibility
+    usulan: UsulanCitation | None = Field(
+        None,
+        description="The employee's usulan statement in effect at as_of, which the preference "
+        "features used (null: the HR export's preferences only).",
+    )

@@ -13,6 +13,7 @@ import multiprocessing
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from mutasi.settings import Settings
 from serving.audit.records import Lineage
 from serving.errors import NotReadyError, ReloadBusyError, ReloadError
 from serving.state.memory import release_when_gone
+from serving.state.statements import NO_STATEMENTS, Statements
 from training.bundle import ModelBundle, load_bundle, resolve_model_uri
 from training.pipeline_inputs import fitted_builder
 
@@ -133,6 +135,8 @@ class ServingState:
         self.target_table: TargetColumns = target_columns(self.targets.values())
         self.target_row = pd.Index(list(self.targets), dtype="object")  # id -> target_table row
         self.freezes = FreezeTable.of(dataset.freeze_periods)
+        # Usulan statements applied over the export's preferences (serving.state.overlay).
+        self.statements: Statements = NO_STATEMENTS
         self._views: OrderedDict[pd.Timestamp, AsOfView] = OrderedDict()
         self._views_lock = threading.Lock()
         self._building: dict[pd.Timestamp, threading.Lock] = {}
@@ -314,6 +318,8 @@ class StateHolder:
         self._current: ServingState | None = None
         self.last_error: str | None = None
         self._reload_lock = threading.Lock()
+        self._derived: tuple[ServingState, Hashable, ServingState] | None = None
+        self._derived_lock = threading.Lock()
 
     @property
     def current(self) -> ServingState:
@@ -322,6 +328,20 @@ class StateHolder:
         if state is None:
             raise NotReadyError(f"service not ready: {self.last_error or 'loading'}")
         return state
+
+    def derived(
+        self, base: ServingState, token: Hashable, build: Callable[[ServingState], ServingState]
+    ) -> ServingState:
+        """A state made from ``base`` (e.g. with usulan statements applied), built once per
+        ``token`` and kept while ``base`` is the current state; a reload drops it."""
+        with self._derived_lock:
+            cached = self._derived
+            if cached is not None and cached[0] is base and cached[1] == token:
+                return cached[2]
+            made = build(base)
+            if base is self._current:
+                self._derived = (base, token, made)
+            return made
 
     @property
     def ready(self) -> bool:
@@ -378,6 +398,7 @@ class StateHolder:
         except Exception as exc:  # any failure to load must leave the old state serving
             raise ReloadError(_describe(exc)) from exc
         self._current = new  # the swap: one reference assignment
+        self._derived = None  # made from the old state: let it go with it
         self.last_error = None
         if old is not None:
             release_when_gone(old)  # once requests in flight on it, and this frame, let go

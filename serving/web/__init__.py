@@ -16,6 +16,7 @@ from mutasi.settings import Settings
 from serving.api.middleware import SecurityHeaders
 from serving.web.auth import LoginRequired, login_url
 from serving.web.headers import SECURITY_HEADERS
+from serving.web.participation_pages import router as participation_router
 from serving.web.render import STATIC_DIR
 from serving.web.routes import router
 from serving.web.session import SessionCodec, new_secret
@@ -39,6 +40,9 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     app.mount("/audit/static", StaticFiles(directory=STATIC_DIR), name="audit_static")
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS, prefix="/audit")
+    # ASN participation (issue 14): objections, plans and letters; the public notice.
+    app.include_router(participation_router)
+    app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS, prefix="/notice")
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_: Request, exc: LoginRequired) -> RedirectResponse:

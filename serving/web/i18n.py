@@ -448,3 +448,10 @@ class Translator:
     def label(self, prefix: str, code: str) -> str:
         """The words for a code (e.g. an endpoint name), or the code itself if there are none."""
         return CATALOGUES[self.lang].get(f"{prefix}_{code}", code)
+
+
+# --- ASN participation (issue 14) ------------------------------------------------------------
+from serving.web.i18n_participation import PARTICIPATION_EN, PARTICIPATION_ID  # noqa: E402
+
+ID.update(PARTICIPATION_ID)
+EN.update(PARTICIPATION_EN)

@@ -8,7 +8,6 @@ settings, when its role changes, and when the key is rotated under the same id.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -18,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from serving.api.security import KeyRing, Principal, Role, StoredKey
+from serving.api.security import KeyRing, Principal, Role, StoredKey, b64url, unb64url
 
 SESSION_COOKIE = "mutasi_audit_session"
 WEB_ROLES: frozenset[Role] = frozenset({Role.AUDITOR, Role.ADMIN})
@@ -37,14 +36,6 @@ class WebSession:
 def new_secret() -> bytes:
     """A random signing secret (sessions then end when the process restarts)."""
     return secrets.token_bytes(32)
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class SessionCodec:
@@ -69,7 +60,7 @@ class SessionCodec:
         return hmac.new(self._secret, b"key:" + stored.digest, hashlib.sha256).hexdigest()[:32]
 
     def _signature(self, payload: str) -> str:
-        return _b64(hmac.new(self._secret, payload.encode("ascii"), hashlib.sha256).digest())
+        return b64url(hmac.new(self._secret, payload.encode("ascii"), hashlib.sha256).digest())
 
     def _stored(self, key_id: str) -> StoredKey | None:
         return next((k for k in self.keyring.keys if k.key_id == key_id), None)
@@ -85,7 +76,7 @@ class SessionCodec:
             "exp": int(self.clock()) + self.lifetime_seconds,
             "kfp": self._fingerprint(stored),
         }
-        payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+        payload = b64url(json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8"))
         return f"{payload}.{self._signature(payload)}"
 
     def read(self, token: str | None) -> WebSession | None:
@@ -96,7 +87,7 @@ class SessionCodec:
         if not hmac.compare_digest(signature, self._signature(payload)):
             return None
         try:
-            body = json.loads(_unb64(payload))
+            body = json.loads(unb64url(payload))
             session = WebSession(
                 key_id=str(body["kid"]),
                 role=Role(body["role"]),

@@ -12,6 +12,7 @@ from tests.serving_fixtures import KEYS, headers
 
 NIP = "198503122010011002"
 REQUEST_ID = "0" * 32
+OBJECTION_ID = "1" * 32
 # (method, path, json body, roles allowed)
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[Role]]] = [
     ("POST", "/v1/positions/P1/rankings", {"k": 1}, {Role.HR_SYSTEM}),
@@ -20,6 +21,40 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[Role]]] = [
     ("GET", f"/v1/rankings/{REQUEST_ID}", None, {Role.HR_SYSTEM, Role.AUDITOR}),
     ("GET", "/v1/model", None, {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}),
     ("POST", "/v1/admin/reload", {"model": False, "snapshot": False}, {Role.ADMIN}),
+    # ASN participation (issue 14); the self-service routes: tests/code/test_api_portal.py
+    (
+        "POST",
+        f"/v1/objections/{OBJECTION_ID}/review",
+        {"outcome": "upheld", "reviewed_by": "a", "reason": "b"},
+        {Role.AUDITOR, Role.ADMIN},
+    ),
+    ("GET", f"/v1/plans/{REQUEST_ID}/status", None, {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}),
+    ("GET", f"/v1/plans/{REQUEST_ID}/export", None, {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}),
+    ("POST", f"/v1/plans/{REQUEST_ID}/final", {"finalised_by": "a"}, {Role.HR_SYSTEM, Role.ADMIN}),
+    ("POST", "/v1/portal/tokens", {"nip": NIP, "portal_key_id": "p"}, {Role.HR_SYSTEM}),
+]
+READERS = {Role.HR_SYSTEM, Role.AUDITOR, Role.ADMIN}
+USULAN = {"choices": [{"unit_id": "U1", "priority": 1}], "submitted_by": "a"}
+OBJECTION = {
+    "request_id": REQUEST_ID,
+    "nip": NIP,
+    "category": "other",
+    "reason": "b",
+    "submitted_by": "a",
+}
+# Self-service routes (issue 14): these roles, and employee_portal keys with an employee token
+# (without one: 401; with one: tests/code/test_api_portal.py).
+SELF_SERVICE: list[tuple[str, str, dict[str, Any] | None, set[Role]]] = [
+    ("POST", f"/v1/employees/{NIP}/usulan", USULAN, {Role.HR_SYSTEM}),
+    ("PUT", f"/v1/employees/{NIP}/usulan", USULAN, {Role.HR_SYSTEM}),
+    ("DELETE", f"/v1/employees/{NIP}/usulan?submitted_by=a", None, {Role.HR_SYSTEM}),
+    ("GET", f"/v1/employees/{NIP}/usulan", None, READERS),
+    ("POST", "/v1/objections", OBJECTION, {Role.HR_SYSTEM}),
+    ("GET", "/v1/objections", None, READERS),
+    ("GET", f"/v1/objections/{OBJECTION_ID}", None, READERS),
+    ("GET", f"/v1/plans/{REQUEST_ID}/letters/{NIP}", None, READERS),
+    ("GET", f"/v1/employees/{NIP}/answers", None, READERS),
+    ("GET", f"/v1/employees/{NIP}/answers/{REQUEST_ID}", None, READERS),
 ]
 
 
@@ -64,6 +99,22 @@ def test_each_role_gets_in_only_where_allowed(
             assert status == 403, (role, status)
 
 
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), SELF_SERVICE)
+def test_self_service_routes_admit_their_roles_and_portals_only_with_a_token(
+    api: TestClient, method: str, path: str, body: Any, allowed: set[Role]
+) -> None:
+    assert _call(api, method, path, body, {}).status_code == 401
+    for role in Role:
+        response = _call(api, method, path, body, headers(role))
+        if role is Role.EMPLOYEE_PORTAL:
+            assert response.status_code == 401, response.text
+            assert "employee token missing" in response.json()["detail"]
+        elif role in allowed:
+            assert response.status_code not in (401, 403), (role, response.status_code)
+        else:
+            assert response.status_code == 403, (role, response.status_code)
+
+
 def test_health_endpoints_need_no_key(api: TestClient) -> None:
     assert api.get("/healthz").json() == {"status": "ok", "detail": None, "model": None}
     ready = api.get("/readyz")
@@ -92,11 +143,13 @@ def test_metrics_expose_http_and_ranking_histograms(api: TestClient) -> None:
 def test_openapi_documents_every_endpoint_with_examples(api: TestClient) -> None:
     spec = api.get("/openapi.json").json()
     paths = spec["paths"]
-    for _, path, _, _ in ENDPOINTS:
-        template = path.replace("P1", "{position_id}").replace(NIP, "{nip}")
+    for _, path, _, _ in ENDPOINTS + SELF_SERVICE:
+        template = path.split("?")[0].replace("P1", "{position_id}").replace(NIP, "{nip}")
         template = template.replace(REQUEST_ID, "{request_id}")
+        template = template.replace(OBJECTION_ID, "{objection_id}")
         assert template in paths, template
     schemas = spec["components"]["schemas"]
     assert schemas["RankingOptions"]["examples"]
     assert schemas["InlineRankingRequest"]["examples"]
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    assert spec["components"]["securitySchemes"]["EmployeeToken"]["name"] == "X-Employee-Token"

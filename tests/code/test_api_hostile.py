@@ -39,6 +39,7 @@ def _fill(client: TestClient, template: str) -> str:
         position_id=sorted(state.targets)[0],
         nip=str(state.view(client.app.state.clock()).nips[0]),  # type: ignore[attr-defined]
         request_id="0" * 32,
+        objection_id="0" * 32,
     )
 
 
@@ -51,8 +52,15 @@ def _body(client: TestClient, body: Any) -> Any:
     return json.loads(text)
 
 
+# Who may call an operation that takes a body (every other one: an hr_system key).
+ROLE_OF = {
+    "/v1/admin/reload": Role.ADMIN,
+    "/v1/objections/{objection_id}/review": Role.AUDITOR,  # issue 14
+}
+
+
 def _send(client: TestClient, template: str, content: bytes | None) -> Any:
-    role = Role.ADMIN if template == "/v1/admin/reload" else Role.HR_SYSTEM
+    role = ROLE_OF.get(template, Role.HR_SYSTEM)
     extra = {"Content-Type": "application/json"} if content is not None else {}
     return client.post(_fill(client, template), content=content, headers=headers(role) | extra)
 
@@ -100,6 +108,29 @@ POISONED: list[tuple[str, Any, list[Any]]] = [
     ),
     ("/v1/admin/reload", {"model": MARK}, ["body", "model"]),
     ("/v1/admin/reload", {"snapshot": True, "data_dir": MARK}, ["body", "data_dir"]),
+    # ASN participation (issue 14)
+    (
+        "/v1/employees/{nip}/usulan",
+        {"choices": [{"unit_id": "__unit__", "priority": MARK}], "submitted_by": "x"},
+        ["body", "choices", 0, "priority"],
+    ),
+    (
+        "/v1/employees/{nip}/usulan",
+        {"choices": [], "opt_out": {"reason_code": "health"}, "submitted_by": MARK},
+        ["body", "submitted_by"],
+    ),
+    (
+        "/v1/objections",
+        {"request_id": MARK, "nip": NIP, "category": "other", "reason": "r", "submitted_by": "x"},
+        ["body", "request_id"],
+    ),
+    (
+        "/v1/objections/{objection_id}/review",
+        {"outcome": "upheld", "reviewed_by": MARK, "reason": "r"},
+        ["body", "reviewed_by"],
+    ),
+    ("/v1/plans/{request_id}/final", {"finalised_by": MARK}, ["body", "finalised_by"]),
+    ("/v1/portal/tokens", {"nip": MARK, "portal_key_id": "portal-1"}, ["body", "nip"]),
 ]
 BODY_OPERATIONS = sorted({template for template, _, _ in POISONED})
 
@@ -205,6 +236,20 @@ NOT_ITS_TYPE: list[tuple[str, Any, list[Any]]] = [
     ),
     ("/v1/admin/reload", {"model": 1}, ["body", "model"]),
     ("/v1/admin/reload", {"model": True, "snapshot": "true"}, ["body", "snapshot"]),
+    (
+        "/v1/employees/{nip}/usulan",
+        {"choices": [{"unit_id": "__unit__", "priority": True}], "submitted_by": "x"},
+        ["body", "choices", 0, "priority"],
+    ),
+    (
+        "/v1/employees/{nip}/usulan",
+        {
+            "choices": [{"unit_id": "__unit__", "priority": 1}],
+            "submitted_by": "x",
+            "replaces_version": "1",
+        },
+        ["body", "replaces_version"],
+    ),
 ]
 
 

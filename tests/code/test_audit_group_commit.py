@@ -242,3 +242,35 @@ def test_the_writer_reconnects_when_the_database_dropped_its_connection(
     assert [link.record_id for link, _ in audit.chain_records()] == ["before", "after"]
     assert audit.verify().ok
     audit.dispose()
+
+
+CREATOR = """
+import sys, time
+from pathlib import Path
+from serving.audit import AuditStore
+url, start = sys.argv[1], Path(sys.argv[2])
+store = AuditStore(url)
+while not start.exists():
+    time.sleep(0.001)
+store.create_schema()
+store.dispose()
+"""
+
+
+def test_workers_starting_at_once_all_create_the_schema(
+    url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # Ten tables are created in one transaction; on SQLite a deferred one lost the race at its
+    # first CREATE, twice in a row, and a uvicorn worker failed to start (seen in test_workers).
+    start = tmp_path / "go"
+    creators = [
+        subprocess.Popen([sys.executable, "-c", CREATOR, url, str(start)], cwd=ROOT)
+        for _ in range(3)
+    ]
+    time.sleep(2.0)  # all have imported the store
+    start.touch()
+    assert [c.wait(timeout=120) for c in creators] == [0, 0, 0]
+    store = AuditStore(url)
+    assert store.verify().ok
+    store.dispose()

@@ -147,10 +147,13 @@ def test_an_admin_may_sign_in(web: TestClient) -> None:
     assert web.get("/audit/rankings").status_code == 200
 
 
-def test_an_hr_system_key_is_refused_and_gets_no_session(web: TestClient) -> None:
-    response = web.post("/audit/login", data={"api_key": KEYS[Role.HR_SYSTEM]})
+@pytest.mark.parametrize("role", [Role.HR_SYSTEM, Role.EMPLOYEE_PORTAL])
+def test_an_hr_system_or_portal_key_is_refused_and_gets_no_session(
+    web: TestClient, role: Role
+) -> None:
+    response = web.post("/audit/login", data={"api_key": KEYS[role]})
     assert response.status_code == 403
-    assert "hr_system" in response.text
+    assert role.value in response.text
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
     assert web.get("/audit/rankings", follow_redirects=False).status_code == 303
 

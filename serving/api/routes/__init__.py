@@ -8,9 +8,14 @@ from serving.api.routes import (
     health,
     model,
     monitoring,
+    notice,
+    objections,
+    plan_letters,
     plans,
+    portal,
     rankings,
     recommendations,
+    usulan,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -22,4 +27,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     decisions.router,
     card.router,
     monitoring.router,
+    # ASN participation (issue 14)
+    usulan.router,
+    objections.router,
+    plan_letters.router,
+    portal.router,
+    notice.router,
 )

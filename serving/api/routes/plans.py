@@ -8,7 +8,14 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from planning import PlanError
-from serving.api.deps import AuditDep, MetricsDep, RankerDep, SettingsDep, StateDep, TodayDep
+from serving.api.deps import (
+    AuditDep,
+    MetricsDep,
+    ParticipatingStateDep,
+    RankerDep,
+    SettingsDep,
+    TodayDep,
+)
 from serving.api.routes.answering import DECISION_ERRORS, audited_response, new_request_id
 from serving.domain.plan.answer import make_plan
 from serving.schemas.plans import PlanRequest, PlanResponse
@@ -38,7 +45,7 @@ PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
 def create_plan(
     principal: RankerDep,
     body: PlanRequest,
-    state: StateDep,
+    state: ParticipatingStateDep,
     settings: SettingsDep,
     audit: AuditDep,
     metrics: MetricsDep,

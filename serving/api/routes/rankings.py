@@ -11,9 +11,9 @@ from serving.api.deps import (
     AnswerReaderDep,
     AuditDep,
     MetricsDep,
+    ParticipatingStateDep,
     RankerDep,
     SettingsDep,
-    StateDep,
     TodayDep,
 )
 from serving.api.routes.answering import (
@@ -70,7 +70,7 @@ def _answer(
 def rank_existing_position(
     principal: RankerDep,
     position_id: PositionId,
-    state: StateDep,
+    state: ParticipatingStateDep,
     settings: SettingsDep,
     audit: AuditDep,
     metrics: MetricsDep,
@@ -101,7 +101,7 @@ def rank_existing_position(
 def rank_inline_position(
     principal: RankerDep,
     body: InlineRankingRequest,
-    state: StateDep,
+    state: ParticipatingStateDep,
     settings: SettingsDep,
     audit: AuditDep,
     metrics: MetricsDep,

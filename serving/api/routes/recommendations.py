@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response
 
-from serving.api.deps import AuditDep, MetricsDep, RankerDep, SettingsDep, StateDep, TodayDep
+from serving.api.deps import (
+    AuditDep,
+    MetricsDep,
+    ParticipatingStateDep,
+    RankerDep,
+    SettingsDep,
+    TodayDep,
+)
 from serving.api.routes.answering import DECISION_ERRORS, audited_response, new_request_id
 from serving.domain.recommend import recommend
 from serving.schemas.common import EXAMPLE_NIP
@@ -28,7 +35,7 @@ NipPath = Annotated[
 def recommend_positions(
     principal: RankerDep,
     nip: NipPath,
-    state: StateDep,
+    state: ParticipatingStateDep,
     settings: SettingsDep,
     audit: AuditDep,
     metrics: MetricsDep,

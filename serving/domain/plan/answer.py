@@ -22,6 +22,7 @@ from mutasi.settings import Settings
 from planning import PlanProblem, PlanResult, SolveOptions, solve_plan
 from planning.report import group_shares
 from serving.audit.records import ItemRecord, Lineage
+from serving.domain.participation.usulan import citation
 from serving.domain.plan.inputs import PlanInputs, build_plan_inputs
 from serving.domain.ranking import (
     Target,
@@ -39,6 +40,8 @@ from serving.schemas.plans import (
     PlannedMove,
     PlannedVacancy,
     PlanObjective,
+    PlanOptOut,
+    PlanParticipation,
     PlanRequest,
     PlanResponse,
     UnitStaffing,
@@ -83,6 +86,20 @@ def make_plan(
         request.as_of, today, settings.max_as_of_future_days, "as_of", state.earliest_as_of
     )
     policy = request.policy.to_policy()  # conflicting pins fail before any work
+    # Employees who asked not to be moved this cycle are not, unless the request pins them in:
+    # an official's explicit choice, which the answer and the person's letter say.
+    pinned = {nip for nip, _ in policy.pins_in}
+    opt_outs = [
+        PlanOptOut(
+            nip=nip,
+            statement_id=ref.statement_id,
+            version=ref.version,
+            reason_code=str(ref.opt_out_reason),
+            honoured=nip not in pinned,
+        )
+        for nip, ref in sorted(state.statements.opt_outs(as_of).items())
+    ]
+    policy = replace(policy, opt_out=set(policy.opt_out) | {o.nip for o in opt_outs if o.honoured})
     view = state.view(as_of)
     inputs = build_plan_inputs(state, view, request, settings)
     problem = inputs.problem(policy)
@@ -113,6 +130,7 @@ def make_plan(
         ),
         unknown_nips=inputs.unknown_nips,
         fairness=_group_shares(problem, result) if policy.fairness is not None else None,
+        participation=PlanParticipation(opt_outs=opt_outs),
     )
     assignments = result.assignments
     items = [
@@ -202,7 +220,7 @@ def _vacancies(
                 unfilled=int(filled["unfilled"]),
                 n_eligible=inputs.n_eligible[i],
                 assignments=[
-                    _move(state, result.assignments.iloc[j], moves[j])
+                    _move(state, result.assignments.iloc[j], moves[j], view.as_of.date())
                     for j in chosen.get(position_id, none)
                 ],
                 alternatives=[
@@ -214,7 +232,7 @@ def _vacancies(
     return planned
 
 
-def _move(state: ServingState, row: pd.Series, scored: ScoredRow) -> PlannedMove:
+def _move(state: ServingState, row: pd.Series, scored: ScoredRow, as_of: date) -> PlannedMove:
     nip = str(row["nip"])
     return PlannedMove(
         nip=nip,
@@ -227,6 +245,7 @@ def _move(state: ServingState, row: pd.Series, scored: ScoredRow) -> PlannedMove
         pinned=bool(row["pinned"]),
         between_units=bool(row["cross_unit"]),
         contributions=scored.contributions,
+        usulan=citation(state, nip, as_of),
     )
 
 

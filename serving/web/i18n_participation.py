@@ -1,0 +1,128 @@
+"""Strings of the participation pages (issue 14): objections and their review, plans, letters
+and the public notice, in Bahasa Indonesia and English; merged into :mod:`serving.web.i18n`."""
+
+from __future__ import annotations
+
+PARTICIPATION_ID: dict[str, str] = {
+    "nav_objections": "Keberatan",
+    "endpoint_plan": "Rencana mutasi",
+    "endpoint_none": "tidak diketahui",
+    "objections_title": "Keberatan pegawai",
+    "objections_intro": (
+        "Keberatan atas jawaban dan rencana mutasi, terbaru dulu. Setiap keberatan diperiksa "
+        "oleh seorang pejabat yang mencatat hasil dan alasannya."
+    ),
+    "objections_filter": "Saring menurut status",
+    "objections_all": "Semua",
+    "objections_none": "Belum ada keberatan.",
+    "objections_back": "Kembali ke daftar keberatan",
+    "objection_status_open": "terbuka",
+    "objection_status_upheld": "diterima",
+    "objection_status_rejected": "ditolak",
+    "objection_category_wrong_data": "Data tidak benar",
+    "objection_category_personal_circumstances": "Keadaan pribadi",
+    "objection_category_wishes_ignored": "Usulan tidak diperhatikan",
+    "objection_category_procedure": "Prosedur",
+    "objection_category_human_review": "Minta ditinjau manusia",
+    "objection_category_other": "Lainnya",
+    "col_submitted_at": "Diajukan (UTC)",
+    "col_objection": "Keberatan",
+    "col_nip": "NIP",
+    "col_name": "Nama",
+    "col_category": "Jenis",
+    "col_status": "Status",
+    "objection_title": "Keberatan {objection_id}",
+    "objection_against": "Atas",
+    "objection_submitted": "Diajukan",
+    "objection_reason": "Alasan pegawai",
+    "lineage_seq": "Urutan di rantai audit",
+    "review_title": "Pemeriksaan",
+    "review_intro": (
+        "Putuskan apakah keberatan ini diterima atau ditolak, dan tuliskan alasannya untuk pegawai."
+    ),
+    "review_outcome": "Hasil",
+    "review_by": "Diperiksa oleh (nama atau NIP)",
+    "review_at": "Waktu (UTC)",
+    "review_reason": "Alasan",
+    "review_submit": "Simpan hasil pemeriksaan",
+    "review_incomplete": "Isi hasil, nama pemeriksa dan alasan.",
+    "review_note": "Hasil pemeriksaan yang disimpan dicatat di log audit dan tidak dapat diubah.",
+    "plan_title": "Rencana mutasi {request_id}",
+    "plan_answer_link": "Jawaban yang tercatat",
+    "plan_open": "Status ekspor rencana dan surat penjelasan",
+    "plan_status_title": "Status ekspor",
+    "export_status_open_objections": "Belum dapat final: ada keberatan terbuka",
+    "export_status_upheld_objections": (
+        "Belum dapat final: ada keberatan yang diterima (rencanakan ulang)"
+    ),
+    "export_status_ready": "Siap ditetapkan final",
+    "export_status_final": "Sudah final",
+    "plan_counts": (
+        "{moves} perpindahan; keberatan: {open} terbuka, {upheld} diterima, {rejected} ditolak."
+    ),
+    "plan_final_by": "Ditetapkan final oleh {by} pada {at} (UTC).",
+    "plan_override": "Melewati keberatan atas keputusan admin: {reason}",
+    "plan_export": "Unduh ekspor (zip: rencana, surat penjelasan ID/EN dalam HTML dan PDF)",
+    "plan_moves": "Perpindahan dan surat penjelasan",
+    "plan_letters": "Surat",
+}
+
+PARTICIPATION_EN: dict[str, str] = {
+    "nav_objections": "Objections",
+    "endpoint_plan": "Transfer plan",
+    "endpoint_none": "unknown",
+    "objections_title": "Employees' objections",
+    "objections_intro": (
+        "Objections to answers and transfer plans, newest first. A person reviews each one and "
+        "records the outcome and why."
+    ),
+    "objections_filter": "Filter by status",
+    "objections_all": "All",
+    "objections_none": "No objections yet.",
+    "objections_back": "Back to the objections",
+    "objection_status_open": "open",
+    "objection_status_upheld": "upheld",
+    "objection_status_rejected": "rejected",
+    "objection_category_wrong_data": "Wrong data",
+    "objection_category_personal_circumstances": "Personal circumstances",
+    "objection_category_wishes_ignored": "Wishes ignored",
+    "objection_category_procedure": "Procedure",
+    "objection_category_human_review": "Asks for a human review",
+    "objection_category_other": "Other",
+    "col_submitted_at": "Submitted (UTC)",
+    "col_objection": "Objection",
+    "col_nip": "Employee NIP",
+    "col_name": "Name",
+    "col_category": "Kind",
+    "col_status": "State",
+    "objection_title": "Objection {objection_id}",
+    "objection_against": "Against",
+    "objection_submitted": "Submitted",
+    "objection_reason": "The employee's reason",
+    "lineage_seq": "Place in the audit chain",
+    "review_title": "Review",
+    "review_intro": (
+        "Decide whether the objection is upheld or rejected, and write why for the employee."
+    ),
+    "review_outcome": "Outcome",
+    "review_by": "Reviewed by (name or NIP)",
+    "review_at": "Time (UTC)",
+    "review_reason": "Reason",
+    "review_submit": "Save the review",
+    "review_incomplete": "Give the outcome, the reviewer's name and the reason.",
+    "review_note": "A saved review is recorded in the audit log and cannot be changed.",
+    "plan_title": "Transfer plan {request_id}",
+    "plan_answer_link": "The recorded answer",
+    "plan_open": "The plan's export status and letters",
+    "plan_status_title": "Export status",
+    "export_status_open_objections": "Not final yet: objections are open",
+    "export_status_upheld_objections": "Not final yet: an objection was upheld (plan again)",
+    "export_status_ready": "Ready to be declared final",
+    "export_status_final": "Final",
+    "plan_counts": "{moves} moves; objections: {open} open, {upheld} upheld, {rejected} rejected.",
+    "plan_final_by": "Declared final by {by} at {at} (UTC).",
+    "plan_override": "Objections passed over by an admin's decision: {reason}",
+    "plan_export": "Download the export (zip: the plan, letters in ID/EN as HTML and PDF)",
+    "plan_moves": "Moves and their letters",
+    "plan_letters": "Letters",
+}
