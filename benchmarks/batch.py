@@ -4,6 +4,10 @@ Sets up, in a temporary directory, a champion trained on a generated province (`
 employees), then for each size in ``--sizes`` generates a province of that many employees,
 loads it as the API does and picks ``--vacancies`` open vacancies (all if 0; a fixed sample
 keeps large sizes within minutes: a rate, pairs per second, does not need every vacancy).
+From ``--pemda-set-from`` employees up (default 1,000,000) the dataset is Gorontalo's province
+government with its kab/kota governments (``generate --kabkota``), blocked by province as a
+national run would be: no single pemda employs a million ASN, and the generator's usulan draw
+is quadratic in one pemda's size.
 On those vacancies it measures, side by side in one run:
 
 - ``spark``: ``batch.job.run_batch`` on ``local[*]`` (blocks hash-partitioned, mapInPandas,
@@ -43,6 +47,7 @@ from batch.score import BlockScorer
 from batch.session import spark_session
 from benchmarks._server import province_with_champion, use_work_dir
 from features.synth import generate_province
+from features.synth.pemda_set import generate_pemda_set
 from mutasi.settings import get_settings
 from serving.domain.ranking import position_target, rank_position
 from serving.schemas.rankings import RankingOptions
@@ -55,8 +60,14 @@ def measure(work: Path, n: int, args: argparse.Namespace, spark: Any) -> dict[st
     """One size: generate, load, then Spark / in-process / API on the same vacancies."""
     province = work / f"province_{n}"
     started = time.perf_counter()
-    generate_province("gorontalo", args.seed, n, province, fmt="parquet")
-    generated = time.perf_counter() - started
+    reused = (province / "manifest.json").exists()  # a --keep directory's earlier province
+    if reused:
+        pass
+    elif n >= args.pemda_set_from:
+        generate_pemda_set(("gorontalo",), args.seed, n, province, fmt="parquet")
+    else:
+        generate_province("gorontalo", args.seed, n, province, fmt="parquet")
+    generated = None if reused else time.perf_counter() - started
     settings = get_settings()
     started = time.perf_counter()
     state = load_state(settings, province)
@@ -73,6 +84,7 @@ def measure(work: Path, n: int, args: argparse.Namespace, spark: Any) -> dict[st
         "employees": len(view.state),
         "vacancies_open": len(open_vacancies(state, view)),
         "vacancies_measured": len(positions),
+        "dataset": "pemda set" if n >= args.pemda_set_from else "one pemda",
         "generate_s": generated,
         "load_s": loaded,
     }
@@ -118,14 +130,25 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=3_000, help="Employees to train on.")
     parser.add_argument("--master", default="local[*]")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="Where the JSON goes.")
+    parser.add_argument(
+        "--pemda-set-from",
+        type=int,
+        default=1_000_000,
+        help="Sizes from this one up are a province with its kab/kota (generate --kabkota).",
+    )
+    parser.add_argument("--driver-memory", default="8g", help="Spark driver (JVM) heap.")
+    parser.add_argument("--keep", type=Path, help="Work here and keep it; reuse its provinces.")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="mutasi-bench-batch-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="mutasi-bench-batch-"))
+    work.mkdir(parents=True, exist_ok=True)
     console = Console()
     try:
         use_work_dir(work, {})
         province_with_champion(work, args.train, args.seed)
         started = time.perf_counter()
-        spark = spark_session(args.master)
+        # The default 1 GB heap cannot broadcast a 1,000,000-employee snapshot.
+        spark = spark_session(args.master, driver_memory=args.driver_memory)
         jvm_s = time.perf_counter() - started
         sizes = [measure(work, n, args, spark) for n in args.sizes]
         spark.stop()
@@ -137,12 +160,13 @@ def main() -> None:
             "sizes": sizes,
             "load_average": list(os.getloadavg()),
         }
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(results, indent=2), encoding="utf-8")
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results, indent=2), encoding="utf-8")
         report(results)
-        console.print(f"Wrote {RESULTS}")
+        console.print(f"Wrote {args.results}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def report(results: dict[str, Any]) -> None:
@@ -151,12 +175,13 @@ def report(results: dict[str, Any]) -> None:
         title=f"Batch scoring, {results['master']} on {results['cores']} cores "
         f"(JVM start {results['jvm_start_s']:.0f} s; load {results['load_average'][0]:.1f})"
     )
-    for col in ("employees", "vacancies", "pairs", "Spark pairs/s", "in-process pairs/s",
+    for col in ("employees", "dataset", "vacancies", "pairs", "Spark pairs/s", "in-process pairs/s",
                 "API loop pairs/s", "Spark / in-process", "1st Spark run s"):  # fmt: skip
         table.add_column(col, justify="right")
     for r in results["sizes"]:
         table.add_row(
             f"{r['employees']:,}",
+            r.get("dataset", "one pemda"),
             f"{r['vacancies_measured']:,} of {r['vacancies_open']:,}",
             f"{r['pairs']:,}",
             f"{r['spark_pairs_per_s']:,.0f}",
