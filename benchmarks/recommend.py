@@ -111,12 +111,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(args.tree))
-    from benchmarks._server import commit_of, machine, province_with_champion, use_work_dir
-
     if args.measure is not None:
+        # Another checkout's benchmarks/_server.py comes first here: only what it has is used.
         result = measure(args.measure, args.people, args.reference_people, args.seed)
         args.out.write_text(json.dumps(result), encoding="utf-8")
         return
+    from benchmarks._server import commit_of, machine, province_with_champion, use_work_dir
+
     work = args.keep or Path(tempfile.mkdtemp(prefix="mutasi-bench-recommend-"))
     console = Console()
     try:

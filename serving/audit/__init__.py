@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -342,9 +342,19 @@ class AuditStore(ParticipationLog):
     @contextmanager
     def _reading(self) -> Iterator[Session]:
         """A read-only session; database errors become :class:`AuditError`."""
+        with self._read_errors(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def _connected(self) -> Iterator[Connection]:
+        """A Core connection for a hot read; database errors become :class:`AuditError`."""
+        with self._read_errors(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _read_errors(self) -> Iterator[None]:
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                yield session
+            yield
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise AuditError(
