@@ -164,7 +164,11 @@ def worker_pids(pid: int) -> list[int]:
 
 def uvicorn_workers_cmd(port: int, workers: int) -> list[str]:
     """:func:`uvicorn_cmd` with ``workers`` processes (one loads nothing more than the other)."""
-    return [*uvicorn_cmd(port), "--workers", str(workers)] if workers > 1 else uvicorn_cmd(port)
+    if workers == 1:
+        return uvicorn_cmd(port)
+    # As `mutasi serve` does: a new worker loading its state under load needs more than 5 s.
+    wait = str(get_settings().worker_start_seconds)
+    return [*uvicorn_cmd(port), "--workers", str(workers), "--timeout-worker-healthcheck", wait]
 
 
 def code_env(env: dict[str, str], tree: Path | None) -> tuple[dict[str, str], Path]:

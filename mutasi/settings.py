@@ -112,6 +112,14 @@ class Settings(BaseSettings):
         description="uvicorn worker processes of `mutasi serve`; each loads its own model and "
         "snapshot, all append to one audit chain. See docs/operations.md for when it pays.",
     )
+    worker_start_seconds: int = Field(
+        300,
+        ge=5,
+        le=3600,
+        description="How long a rolling restart (SIGHUP) waits for a new worker to load its model "
+        "and snapshot before it gives up and keeps the old one; uvicorn's 5 s default aborted "
+        "every restart under load (docs/operations.md).",
+    )
     # --- auditor web pages (/audit) ----------------------------------------------------------
     web_session_secret: SecretStr | None = Field(
         None,

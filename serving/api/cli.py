@@ -57,6 +57,7 @@ def serve_command(
         "serving.api.app:create_app",
         factory=True,
         workers=n_workers,
+        timeout_worker_healthcheck=settings.worker_start_seconds,
         host=listen_host,
         port=listen_port,
         log_level=log_level,

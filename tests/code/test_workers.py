@@ -5,9 +5,11 @@ refused with the way to reload them all."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,8 @@ def test_serve_with_several_workers_starts_them_from_the_factory(
     assert args == ("serving.api.app:create_app",)
     assert kwargs["factory"] is True
     assert (kwargs["workers"], kwargs["port"]) == (3, 8123)
+    # uvicorn's 5 s default gave up on every new worker still loading its state under load
+    assert kwargs["timeout_worker_healthcheck"] == get_settings().worker_start_seconds >= 60
     assert os.environ["MUTASI_WORKERS"] == "3"  # what the workers' settings read
     assert "MUTASI_WEB_SESSION_SECRET" in result.output
 
@@ -99,3 +103,54 @@ def test_two_workers_answer_and_write_one_chain(champion: Champion, tmp_path: Pa
     assert report.ok, report.first_broken
     assert report.n_records == 40
     store.dispose()
+
+
+@pytest.mark.slow
+def test_a_rolling_restart_under_steady_traffic_replaces_every_worker(
+    champion: Champion, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {**os.environ, "MUTASI_AUDIT_DB_URL": f"sqlite:///{tmp_path / 'audit.db'}"}
+    cmd = [sys.executable, "-c", "from mutasi.cli import app; app()", "serve", "--workers", "2",
+           "--port", str(port)]  # fmt: skip
+    log = (tmp_path / "server.log").open("w+b")
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def keep_alive_traffic() -> None:  # never idle: the case that made restarts give up
+        with httpx.Client(base_url=url, timeout=30) as client:
+            while not stop.is_set():
+                try:
+                    status = client.get("/healthz").status_code
+                except httpx.HTTPError as exc:
+                    failures.append(repr(exc))
+                    continue
+                if status != 200:
+                    failures.append(str(status))
+
+    threads = [threading.Thread(target=keep_alive_traffic) for _ in range(6)]
+    try:
+        wait_ready(server, log, url, "/readyz", cmd)
+        old = set(worker_pids(server.pid))
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        os.kill(server.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 180
+        now = old
+        while time.monotonic() < deadline and (now & old or len(now) != 2):
+            time.sleep(0.5)
+            now = set(worker_pids(server.pid))
+        assert not now & old, f"old workers {sorted(now & old)} still serve"
+        assert len(now) == 2, f"workers {sorted(old)} -> {sorted(now)}"
+    finally:
+        stop.set()
+        for thread in threads:
+            if thread.ident is not None:  # started
+                thread.join()
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+    assert not failures, failures[:5]
