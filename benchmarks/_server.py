@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -160,6 +161,20 @@ def worker_pids(pid: int) -> list[int]:
         if b"resource_tracker" not in cmdline:
             workers.append(int(child))
     return workers
+
+
+def replace_workers(pid: int, workers: int, timeout: float, poll: float = 0.2) -> bool:
+    """SIGHUP to the uvicorn supervisor ``pid``; True once none of its old workers is left and
+    ``workers`` new ones run, False if that has not happened within ``timeout`` seconds."""
+    old = set(worker_pids(pid))
+    os.kill(pid, signal.SIGHUP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(poll)
+        now = set(worker_pids(pid))
+        if not now & old and len(now) == workers:
+            return True
+    return False
 
 
 def uvicorn_workers_cmd(port: int, workers: int) -> list[str]:

@@ -46,7 +46,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -73,6 +72,7 @@ from benchmarks._server import (
     machine,
     province_with_champion,
     quantiles,
+    replace_workers,
     running,
     set_champion,
     train_version,
@@ -250,16 +250,11 @@ async def rolling_restart(
     workers one by one; done when none of the old workers is left and all new ones run."""
     started = time.perf_counter() - t0
     await asyncio.to_thread(before)
-    old = set(worker_pids(server.pid))
-    os.kill(server.pid, signal.SIGHUP)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-        now = set(worker_pids(server.pid))
-        if not now & old and len(now) == workers:
-            ended = time.perf_counter() - t0
-            return Reload(kind, started, ended, 200, round(ended - started, 3), "SIGHUP")
-    return Reload(kind, started, time.perf_counter() - t0, 0, None, "restart timed out")
+    replaced = await asyncio.to_thread(replace_workers, server.pid, workers, 600)
+    ended = time.perf_counter() - t0
+    if replaced:
+        return Reload(kind, started, ended, 200, round(ended - started, 3), "SIGHUP")
+    return Reload(kind, started, ended, 0, None, "restart timed out")
 
 
 async def drive(
