@@ -131,8 +131,15 @@ def csp_violations(driver: WebDriver) -> list[str]:
 
 
 def follow(browser: WebDriver, css: str, lands_on: str) -> None:
-    """Click the element and wait until the browser shows the page it leads to."""
+    """Click the element and wait until the browser shows the page it leads to.
+
+    The old page must go stale first: a URL test alone passes at once when the page being left
+    already names the target (``/audit/login?next=/audit/rankings`` contains ``/audit/rankings``),
+    and the next step would then run on the old page.
+    """
+    leaving = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, css).click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(leaving))
     WebDriverWait(browser, 30).until(expected_conditions.url_contains(lands_on))
     WebDriverWait(browser, 30).until(
         lambda driver: driver.execute_script("return document.readyState") == "complete"
