@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
@@ -22,42 +22,42 @@ _api_key = APIKeyHeader(
 )
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_holder(request: Request) -> StateHolder:
+async def get_holder(request: Request) -> StateHolder:
     """The holder of the current state (reload swaps what it holds)."""
     holder: StateHolder = request.app.state.holder
     return holder
 
 
-def get_state(holder: Annotated[StateHolder, Depends(get_holder)]) -> ServingState:
+async def get_state(holder: Annotated[StateHolder, Depends(get_holder)]) -> ServingState:
     """The state this request uses from start to end, even if a reload swaps it meanwhile."""
     return holder.current
 
 
-def get_audit(request: Request) -> AuditStore:
+async def get_audit(request: Request) -> AuditStore:
     """The audit store."""
     audit: AuditStore = request.app.state.audit
     return audit
 
 
-def get_metrics(request: Request) -> ServingMetrics:
+async def get_metrics(request: Request) -> ServingMetrics:
     """The app's custom Prometheus metrics."""
     metrics: ServingMetrics = request.app.state.metrics
     return metrics
 
 
-def get_today(request: Request) -> date:
+async def get_today(request: Request) -> date:
     """The decision date default (the app's clock, replaceable in tests)."""
     today: date = request.app.state.clock()
     return today
 
 
-def get_monitor_runs(request: Request) -> MonitorRuns:
+async def get_monitor_runs(request: Request) -> MonitorRuns:
     """The reader of the latest monitoring run."""
     runs: MonitorRuns = request.app.state.monitor_runs
     return runs
@@ -72,10 +72,15 @@ TodayDep = Annotated[date, Depends(get_today)]
 MonitorRunsDep = Annotated[MonitorRuns, Depends(get_monitor_runs)]
 
 
-def get_principal(
+async def get_principal(
     request: Request, api_key: Annotated[str | None, Security(_api_key)]
 ) -> Principal:
     """The caller behind the API key; 401 without a valid key."""
+    return principal_of(request, api_key)
+
+
+def principal_of(request: Request, api_key: str | None) -> Principal:
+    """The caller behind ``api_key``; 401 without a valid key (one SHA-256: no thread needed)."""
     keyring: KeyRing = request.app.state.keyring
     principal = keyring.authenticate(api_key)
     if principal is None:
@@ -88,10 +93,10 @@ def get_principal(
     return principal
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only callers with one of ``roles`` (403 otherwise)."""
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise HTTPException(

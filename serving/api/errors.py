@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from features.codes import FeatureInputError
-from serving.api.deps import get_principal
+from serving.api.deps import get_principal, principal_of
 from serving.api.security import API_KEY_HEADER
 from serving.domain.monitor_runs import MonitoringReportError
 from serving.errors import AuditError, NotFoundError, NotReadyError, ReloadError, RequestFieldError
@@ -52,7 +52,7 @@ def install_error_handlers(app: FastAPI) -> None:
         route = request.scope.get("route")
         if isinstance(route, APIRoute) and _needs_key(route.dependant):
             try:
-                get_principal(request, request.headers.get(API_KEY_HEADER))
+                principal_of(request, request.headers.get(API_KEY_HEADER))
             except HTTPException as refused:
                 return JSONResponse(
                     {"detail": refused.detail}, refused.status_code, headers=refused.headers

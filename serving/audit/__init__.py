@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, make_url, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -97,7 +97,10 @@ class AuditStore(ParticipationLog):
         self.clock = clock or (lambda: datetime.now(UTC))  # when records are written (tests)
         # Item features and SHAP values go to JSON columns: pydantic-core's serialiser writes
         # them several times faster than the json module (they are read back as values).
-        self.engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_column)
+        # A server may drop idle connections: ping on checkout. A SQLite file cannot, and the
+        # ping was one more statement on every ranking's statements-token read.
+        ping = make_url(url).get_backend_name() != "sqlite"
+        self.engine = create_engine(url, pool_pre_ping=ping, json_serializer=_json_column)
         if self.engine.dialect.name == "sqlite":
             _sqlite_transactions(self.engine)
         self._locking = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})

@@ -6,7 +6,6 @@ Plain frozen dataclasses, free of the database: the ranking logic builds them an
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -86,7 +85,9 @@ class NewDecision:
 
 def finite(values: Mapping[str, float | None]) -> dict[str, float | None]:
     """JSON has no NaN: missing feature values are stored as null."""
-    out: dict[str, float | None] = {}
-    for name, value in values.items():
-        out[name] = None if value is None or not math.isfinite(value) else float(value)
-    return out
+    # value - value is 0.0 for finite numbers, NaN for NaN and infinities (a comprehension
+    # without a call per value: ~400 values per answer).
+    return {
+        name: None if value is None or value - value != 0.0 else float(value)
+        for name, value in values.items()
+    }

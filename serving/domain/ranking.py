@@ -91,13 +91,9 @@ def position_target(state: ServingState, position_id: str) -> Target:
         known = position_id in state.positions.index
         why = "is inactive (old structure)" if known else "is not in the snapshot"
         raise NotFoundError(f"position {position_id!r} {why} (snapshot {state.snapshot_id})")
-    positions = state.positions
+    code, title, abk_need = state.target_facts[position_id]
     return Target(
-        rules=rules,
-        features=position_id,
-        position_code=int(state.position_code.get_indexer([position_id])[0]),
-        title=str(positions.at[position_id, "title"]),
-        abk_need=int(positions["abk_need"].to_numpy()[positions.index.get_loc(position_id)]),
+        rules=rules, features=position_id, position_code=code, title=title, abk_need=abk_need
     )
 
 

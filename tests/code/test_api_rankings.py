@@ -212,3 +212,38 @@ def test_concurrent_first_requests_for_a_date_share_one_snapshot(api: TestClient
     assert len(views) == 4
     assert all(v is views[0] for v in views)
     assert state.view(day) is views[0]
+
+
+def test_a_ranking_takes_two_trips_to_the_thread_pool(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cheap dependencies (settings, state holder, key, role) run on the event loop; only
+    the statements-token read and the ranking itself are sent to worker threads (issue 16:
+    each trip cost ~0.1 ms of the GIL, and there were nine)."""
+    import fastapi.dependencies.utils as dependency_utils
+    import fastapi.routing as fastapi_routing
+
+    trips: list[str] = []
+    for module in (dependency_utils, fastapi_routing):
+        original = module.run_in_threadpool
+
+        async def counted(func: Any, *args: Any, _run: Any = original, **kwargs: Any) -> Any:
+            called = kwargs.get("function", func)  # the endpoint goes through a wrapper
+            trips.append(getattr(called, "__name__", repr(called)))
+            return await _run(func, *args, **kwargs)
+
+        monkeypatch.setattr(module, "run_in_threadpool", counted)
+    response = _rank(api, _busy_position(api), k=3)
+    assert response.status_code == 200, response.text
+    assert sorted(trips) == ["get_participating_state", "rank_existing_position"], trips
+
+
+def test_position_facts_agree_with_the_snapshot_tables(api: TestClient) -> None:
+    """The per-target look-up table (code, title, abk_need) says what pandas says."""
+    state = _state(api)
+    positions = state.positions
+    assert set(state.target_facts) == set(state.targets)
+    for position_id, (code, title, abk_need) in state.target_facts.items():
+        assert code == int(state.position_code.get_indexer([position_id])[0])
+        assert title == str(positions.at[position_id, "title"])
+        assert abk_need == int(positions.at[position_id, "abk_need"])

@@ -150,3 +150,19 @@ def test_no_answer_without_its_audit_record(champion: Champion, tmp_path: Path) 
         assert response.status_code == 503
         assert "audit" in response.json()["detail"]
         assert "candidates" not in response.json()
+
+
+def test_non_finite_feature_values_are_stored_as_null_and_the_rest_as_floats() -> None:
+    from serving.audit.records import finite
+
+    values = {"a": math.nan, "b": math.inf, "c": -math.inf, "d": None, "e": -0.0, "f": 3, "g": 2.5}
+    assert finite(values) == {
+        "a": None,
+        "b": None,
+        "c": None,
+        "d": None,
+        "e": 0.0,
+        "f": 3.0,
+        "g": 2.5,
+    }
+    assert type(finite(values)["f"]) is float
