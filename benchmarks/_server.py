@@ -144,8 +144,10 @@ def wait_ready(proc: subprocess.Popen, log: Any, url: str, ready_path: str, cmd:
 
 def uvicorn_cmd(port: int) -> list[str]:
     """The service as ``mutasi serve`` runs it: one uvicorn worker on the loopback interface."""
+    keep_alive = str(get_settings().keep_alive_seconds)  # as `mutasi serve` passes it
     return [PYTHON, "-m", "uvicorn", "serving.api.app:create_app", "--factory",
-            "--host", LOOPBACK, "--port", str(port), "--log-level", "warning"]  # fmt: skip
+            "--host", LOOPBACK, "--port", str(port), "--log-level", "warning",
+            "--timeout-keep-alive", keep_alive]  # fmt: skip
 
 
 def worker_pids(pid: int) -> list[int]:

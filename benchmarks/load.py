@@ -106,6 +106,7 @@ class Sample:
     status: int  # 0: no HTTP answer (connection error, timeout)
     model_version: str
     snapshot_id: str
+    error: str = ""  # what a request without an HTTP answer met, e.g. "RemoteProtocolError"
 
 
 @dataclass(frozen=True)
@@ -213,18 +214,18 @@ async def client(
         position = positions[i % len(positions)]
         i += 1
         started = time.perf_counter()
-        status, version, snapshot = 0, "", ""
+        status, version, snapshot, error = 0, "", "", ""
         try:
             response = await http.post(f"/v1/positions/{position}/rankings", json={"k": 10})
             status = response.status_code
             if status == 200:
                 model = response.json()["model"]
                 version, snapshot = model["version"], model["snapshot_id"]
-        except httpx.HTTPError:
-            pass
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:200]
         if samples is not None:
             elapsed = time.perf_counter() - started
-            samples.append(Sample(started - t0, elapsed, status, version, snapshot))
+            samples.append(Sample(started - t0, elapsed, status, version, snapshot, error))
 
 
 async def admin_reload(
@@ -342,6 +343,12 @@ def summarise(samples: list[Sample], reloads: list[Reload], duration: float) -> 
             "requests": len(rows),
             "failed": len(rows) - len(ok),
             "failed_statuses": sorted({s.status for s in rows if s.status != 200}),
+            # When and why (first 5): a transport error has no status to tell it.
+            "failures": [
+                {"started_s": round(s.started, 3), "status": s.status, "error": s.error}
+                for s in rows
+                if s.status != 200
+            ][:5],
             "throughput_rps": len(ok) / window if phase in ("before", "between", "after") else None,
             **quantiles([s.seconds for s in ok]),
             "answered_by": sorted({f"v{s.model_version} / {s.snapshot_id[:12]}" for s in ok}),

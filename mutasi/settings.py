@@ -120,6 +120,15 @@ class Settings(BaseSettings):
         "and snapshot before it gives up and keeps the old one; uvicorn's 5 s default aborted "
         "every restart under load (docs/operations.md).",
     )
+    keep_alive_seconds: int = Field(
+        75,
+        ge=1,
+        le=3600,
+        description="How long an idle keep-alive connection stays open. Longer than HTTP "
+        "clients keep idle pooled connections (httpx 5 s, most others 5-60 s), so the client "
+        "closes first: with uvicorn's 5 s default a request sent on a connection the server "
+        "was closing at that instant was lost (ReadError; docs/operations.md).",
+    )
     # --- auditor web pages (/audit) ----------------------------------------------------------
     web_session_secret: SecretStr | None = Field(
         None,

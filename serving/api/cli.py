@@ -49,7 +49,13 @@ def serve_command(
             raise typer.Exit(2) from None
     listen_host, listen_port = host or settings.host, port or settings.port
     if n_workers == 1:
-        uvicorn.run(app, host=listen_host, port=listen_port, log_level=log_level)
+        uvicorn.run(
+            app,
+            host=listen_host,
+            port=listen_port,
+            log_level=log_level,
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
         return
     del app  # the workers build their own, from the same settings (environment)
     os.environ["MUTASI_WORKERS"] = str(n_workers)
@@ -58,6 +64,7 @@ def serve_command(
         factory=True,
         workers=n_workers,
         timeout_worker_healthcheck=settings.worker_start_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
         host=listen_host,
         port=listen_port,
         log_level=log_level,

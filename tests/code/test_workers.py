@@ -48,6 +48,8 @@ def test_serve_with_several_workers_starts_them_from_the_factory(
     assert (kwargs["workers"], kwargs["port"]) == (3, 8123)
     # uvicorn's 5 s default gave up on every new worker still loading its state under load
     assert kwargs["timeout_worker_healthcheck"] == get_settings().worker_start_seconds >= 60
+    # idle connections outlive the clients' pools: the client closes first (no lost request)
+    assert kwargs["timeout_keep_alive"] == get_settings().keep_alive_seconds > 5
     assert os.environ["MUTASI_WORKERS"] == "3"  # what the workers' settings read
     assert "MUTASI_WEB_SESSION_SECRET" in result.output
 
