@@ -57,10 +57,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from scipy.stats import theilslopes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -374,8 +374,10 @@ def memory_verdict(rss: list[tuple[float, float]], reloads: list[Reload]) -> dic
     first_reload, end = reloads[0].started, rss[-1][0]
     before = [(t, mb) for t, mb in rss if first_reload - SETTLE_SECONDS <= t < first_reload]
     last = [(t, mb) for t, mb in rss if t >= end - SETTLE_SECONDS and t > reloads[1].ended]
+    # Theil-Sen (the median of pairwise slopes), not least squares: one allocator step of a few
+    # MB in the window's last seconds is not a climb, and least squares called it 0.7 MB/s.
     slope = (
-        float(np.polyfit([t for t, _ in last], [mb for _, mb in last], 1)[0])
+        float(theilslopes([mb for _, mb in last], [t for t, _ in last])[0])
         if len(last) >= 5
         else float("nan")
     )

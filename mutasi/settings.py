@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     predict_threads: int = Field(
         1, ge=1, description="LightGBM threads per prediction (requests already run in parallel)."
     )
+    compute_threads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Answers (rankings, recommendations, plans) computed at once; more wait on "
+        "the event loop. More threads than this mostly wait for the GIL and starve the audit "
+        "writer (docs/operations.md: 2 to 4 per core measured best on 2 cores).",
+    )
     malloc_arena_max: int = Field(
         2,
         ge=0,

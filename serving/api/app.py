@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], date] = dat
     app.state.holder = holder
     app.state.audit = audit
     app.state.metrics = ServingMetrics(registry)
+    app.state.compute_limiter = CapacityLimiter(settings.compute_threads)
     app.state.monitor_runs = MonitorRuns(settings.monitoring_dir)
     registry.register(MonitoringCollector(app.state.monitor_runs))
     app.state.clock = clock

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
+from anyio import CapacityLimiter
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
@@ -51,6 +52,12 @@ async def get_metrics(request: Request) -> ServingMetrics:
     return metrics
 
 
+async def get_compute_limiter(request: Request) -> CapacityLimiter:
+    """How many answers may be computed at once (``compute_threads``)."""
+    limiter: CapacityLimiter = request.app.state.compute_limiter
+    return limiter
+
+
 async def get_today(request: Request) -> date:
     """The decision date default (the app's clock, replaceable in tests)."""
     today: date = request.app.state.clock()
@@ -68,6 +75,7 @@ HolderDep = Annotated[StateHolder, Depends(get_holder)]
 StateDep = Annotated[ServingState, Depends(get_state)]
 AuditDep = Annotated[AuditStore, Depends(get_audit)]
 MetricsDep = Annotated[ServingMetrics, Depends(get_metrics)]
+ComputeDep = Annotated[CapacityLimiter, Depends(get_compute_limiter)]
 TodayDep = Annotated[date, Depends(get_today)]
 MonitorRunsDep = Annotated[MonitorRuns, Depends(get_monitor_runs)]
 

@@ -24,10 +24,10 @@ class PendingRecord:
     """A record waiting for its place in the chain: its table row and, for answers, items.
 
     The writer sets the row's time (``created_at``, ``decided_at``, ...: its kind's time column)
-    when it chains it, then ``link`` or ``error``, then ``done``. ``guard``, if given, runs
-    under the chain's lock just before: it reads the log as it stands (earlier records of the
-    same batch included) through the writer's transaction, may complete the row (a version
-    number) and raises to refuse the record (the request gets that error).
+    when it chains it, then ``link`` or ``error``, then ``done``, then calls ``on_done``.
+    ``guard``, if given, runs under the chain's lock just before: it reads the log as it stands
+    (earlier records of the same batch included) through the writer's transaction, may complete
+    the row (a version number) and raises to refuse the record (the request gets that error).
     """
 
     kind: str
@@ -38,11 +38,15 @@ class PendingRecord:
     done: threading.Event = field(default_factory=threading.Event)
     link: ChainLink | None = None
     error: BaseException | None = None
+    # Called (by the writer thread) once done is set: wakes a request waiting in an event loop.
+    on_done: Callable[[], None] | None = None
 
     def finish(self, link: ChainLink | None = None, error: BaseException | None = None) -> None:
         """Release the waiting request with its link or its error."""
         self.link, self.error = link, error
         self.done.set()
+        if self.on_done is not None:
+            self.on_done()
 
 
 def guarded(connection: Connection, guard: Callable[[Session], None]) -> BaseException | None:

@@ -68,10 +68,15 @@ class GroupCommitWriter:
 
     # --- the request side ------------------------------------------------------------------
 
-    def append(self, record: PendingRecord) -> ChainLink:
-        """Queue a record and wait until it is committed; raise what failed it otherwise."""
+    def submit(self, record: PendingRecord) -> None:
+        """Queue a record without waiting: its ``done`` (and ``on_done``) tell when it is
+        committed or failed."""
         self._ensure_running()
         self._queue.put(record)
+
+    def append(self, record: PendingRecord) -> ChainLink:
+        """Queue a record and wait until it is committed; raise what failed it otherwise."""
+        self.submit(record)
         if not record.done.wait(self.wait_seconds):
             # It may still be committed later; it is never acknowledged, so nothing is lost.
             raise AuditError(

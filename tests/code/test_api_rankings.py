@@ -219,23 +219,25 @@ def test_a_ranking_takes_two_trips_to_the_thread_pool(
 ) -> None:
     """The cheap dependencies (settings, state holder, key, role) run on the event loop; only
     the statements-token read and the ranking itself are sent to worker threads (issue 16:
-    each trip cost ~0.1 ms of the GIL, and there were nine)."""
-    import fastapi.dependencies.utils as dependency_utils
-    import fastapi.routing as fastapi_routing
+    each trip cost ~0.1 ms of the GIL, and there were nine), the ranking under the app's
+    compute limiter; the audit commit is awaited on the loop, in no thread."""
+    import anyio.to_thread
 
-    trips: list[str] = []
-    for module in (dependency_utils, fastapi_routing):
-        original = module.run_in_threadpool
+    trips: list[tuple[str, Any]] = []
+    original = anyio.to_thread.run_sync
 
-        async def counted(func: Any, *args: Any, _run: Any = original, **kwargs: Any) -> Any:
-            called = kwargs.get("function", func)  # the endpoint goes through a wrapper
-            trips.append(getattr(called, "__name__", repr(called)))
-            return await _run(func, *args, **kwargs)
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        called = getattr(func, "func", func)  # starlette sends dependencies as partials
+        trips.append((getattr(called, "__name__", repr(called)), kwargs.get("limiter")))
+        return await original(func, *args, **kwargs)
 
-        monkeypatch.setattr(module, "run_in_threadpool", counted)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
     response = _rank(api, _busy_position(api), k=3)
     assert response.status_code == 200, response.text
-    assert sorted(trips) == ["get_participating_state", "rank_existing_position"], trips
+    names = sorted(name for name, _ in trips)
+    assert names == ["get_participating_state", "rank"], trips
+    limiter = api.app.state.compute_limiter  # type: ignore[attr-defined]
+    assert [name for name, used in trips if used is limiter] == ["rank"]
 
 
 def test_position_facts_agree_with_the_snapshot_tables(api: TestClient) -> None:

@@ -54,3 +54,13 @@ def test_a_steady_climb_at_the_end_is_growth() -> None:
     rss = pd.Series(475.0, index=range(60))
     rss[50:] = 475.0 + 1.0 * (rss.index[50:] - 49)  # +1 MB/s and still going
     assert memory_verdict(_series(rss), RELOADS)["grew"]
+
+
+def test_one_allocator_step_at_the_end_is_not_a_climb() -> None:
+    """As in a measured run: flat at 500.9 MB, then one +7.6 MB step two seconds before the end
+    (least squares called that 0.74 MB/s and the run failed; the median of pairwise slopes is 0)."""
+    rss = pd.Series(500.9, index=range(60))
+    rss[58:] = 508.5
+    verdict = memory_verdict(_series(rss), RELOADS)
+    assert verdict["slope_end_mb_per_s"] == 0.0
+    assert not verdict["grew"]

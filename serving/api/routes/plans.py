@@ -10,13 +10,20 @@ from fastapi.responses import JSONResponse
 from planning import PlanError
 from serving.api.deps import (
     AuditDep,
+    ComputeDep,
     MetricsDep,
     ParticipatingStateDep,
     RankerDep,
     SettingsDep,
     TodayDep,
 )
-from serving.api.routes.answering import DECISION_ERRORS, audited_response, new_request_id
+from serving.api.routes.answering import (
+    DECISION_ERRORS,
+    AuditedAnswer,
+    audited_answer,
+    new_request_id,
+    respond_audited,
+)
 from serving.domain.plan.answer import make_plan
 from serving.schemas.plans import PlanRequest, PlanResponse
 
@@ -42,7 +49,7 @@ PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
     responses=PLAN_ERRORS,
     summary="Plan transfers into many vacancies at once",
 )
-def create_plan(
+async def create_plan(
     principal: RankerDep,
     body: PlanRequest,
     state: ParticipatingStateDep,
@@ -50,6 +57,7 @@ def create_plan(
     audit: AuditDep,
     metrics: MetricsDep,
     today: TodayDep,
+    compute: ComputeDep,
 ) -> Response:
     """The plan that maximises predicted performance plus preference bonus plus the reduction
     of unit staffing shortages, moving each person at most once and keeping every unit's floor
@@ -57,27 +65,30 @@ def create_plan(
     predicted SKP rating, interval, P(baik or better) and SHAP reasons; each vacancy with the
     next two candidates and why they are not in the plan; each unit with its staffing before
     and after."""
-    try:
-        outcome = make_plan(
-            state, body, request_id=new_request_id(), today=today, settings=settings
+
+    def plan() -> AuditedAnswer | Response:
+        try:
+            outcome = make_plan(
+                state, body, request_id=new_request_id(), today=today, settings=settings
+            )
+        except PlanError as exc:
+            return JSONResponse(
+                {"detail": {"constraint": exc.constraint, "message": exc.message}},
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        metrics.ranking_seconds.labels(ENDPOINT).observe(outcome.seconds)
+        metrics.shap_seconds.observe(outcome.shap_seconds)
+        metrics.pool_size.observe(len(outcome.inputs.pool))
+        response = outcome.response
+        return audited_answer(
+            principal=principal,
+            request_id=response.request_id,
+            endpoint=ENDPOINT,
+            request_payload={"body": body.model_dump(mode="json")},
+            answer=response,
+            lineage=outcome.lineage,
+            as_of=response.as_of,
+            items=outcome.items,
         )
-    except PlanError as exc:
-        return JSONResponse(
-            {"detail": {"constraint": exc.constraint, "message": exc.message}},
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
-    metrics.ranking_seconds.labels(ENDPOINT).observe(outcome.seconds)
-    metrics.shap_seconds.observe(outcome.shap_seconds)
-    metrics.pool_size.observe(len(outcome.inputs.pool))
-    response = outcome.response
-    return audited_response(
-        audit=audit,
-        principal=principal,
-        request_id=response.request_id,
-        endpoint=ENDPOINT,
-        request_payload={"body": body.model_dump(mode="json")},
-        answer=response,
-        lineage=outcome.lineage,
-        as_of=response.as_of,
-        items=outcome.items,
-    )
+
+    return await respond_audited(plan, audit, compute)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Path, Response
 from serving.api.deps import (
     AnswerReaderDep,
     AuditDep,
+    ComputeDep,
     MetricsDep,
     ParticipatingStateDep,
     RankerDep,
@@ -18,9 +19,11 @@ from serving.api.deps import (
 )
 from serving.api.routes.answering import (
     DECISION_ERRORS,
-    audited_response,
+    AuditedAnswer,
+    audited_answer,
     json_bytes,
     new_request_id,
+    respond_audited,
 )
 from serving.api.security import Principal
 from serving.domain.ranking import RankingOutcome, inline_target, position_target, rank_position
@@ -38,17 +41,15 @@ PositionId = Annotated[
 def _answer(
     outcome: RankingOutcome,
     principal: Principal,
-    audit: AuditDep,
     metrics: MetricsDep,
     endpoint: str,
     payload: Mapping[str, Any],
-) -> Response:
+) -> AuditedAnswer:
     metrics.ranking_seconds.labels(endpoint).observe(outcome.seconds)
     metrics.shap_seconds.observe(outcome.shap_seconds)
     metrics.pool_size.observe(outcome.pool_size)
     response = outcome.response
-    return audited_response(
-        audit=audit,
+    return audited_answer(
         principal=principal,
         request_id=response.request_id,
         endpoint=endpoint,
@@ -67,7 +68,7 @@ def _answer(
     responses={**DECISION_ERRORS, 404: {"description": "Unknown or inactive position."}},
     summary="Rank candidates for an existing position",
 )
-def rank_existing_position(
+async def rank_existing_position(
     principal: RankerDep,
     position_id: PositionId,
     state: ParticipatingStateDep,
@@ -75,21 +76,26 @@ def rank_existing_position(
     audit: AuditDep,
     metrics: MetricsDep,
     today: TodayDep,
+    compute: ComputeDep,
     # An absent body means the defaults; an explicit JSON `null` is not options: 422.
     options: Annotated[RankingOptions, Body()] = RankingOptions(),
 ) -> Response:
     """Top-k eligible candidates for the position, with predicted SKP rating, interval,
     P(baik or better), SHAP reasons and staffing impact; ineligible candidates counted by rule."""
-    outcome = rank_position(
-        state,
-        position_target(state, position_id),
-        options,
-        request_id=new_request_id(),
-        today=today,
-        settings=settings,
-    )
-    payload = {"position_id": position_id, "body": options.model_dump(mode="json")}
-    return _answer(outcome, principal, audit, metrics, "rank_position", payload)
+
+    def rank() -> AuditedAnswer:
+        outcome = rank_position(
+            state,
+            position_target(state, position_id),
+            options,
+            request_id=new_request_id(),
+            today=today,
+            settings=settings,
+        )
+        payload = {"position_id": position_id, "body": options.model_dump(mode="json")}
+        return _answer(outcome, principal, metrics, "rank_position", payload)
+
+    return await respond_audited(rank, audit, compute)
 
 
 @router.post(
@@ -98,7 +104,7 @@ def rank_existing_position(
     responses=DECISION_ERRORS,
     summary="Rank candidates for a position described inline",
 )
-def rank_inline_position(
+async def rank_inline_position(
     principal: RankerDep,
     body: InlineRankingRequest,
     state: ParticipatingStateDep,
@@ -106,18 +112,24 @@ def rank_inline_position(
     audit: AuditDep,
     metrics: MetricsDep,
     today: TodayDep,
+    compute: ComputeDep,
 ) -> Response:
     """The same ranking for a post that is not in the snapshot (e.g. a new one)."""
-    outcome = rank_position(
-        state,
-        inline_target(state, body.position),
-        body,
-        request_id=new_request_id(),
-        today=today,
-        settings=settings,
-    )
-    payload = {"body": body.model_dump(mode="json")}
-    return _answer(outcome, principal, audit, metrics, "rank_inline", payload)
+
+    def rank() -> AuditedAnswer:
+        outcome = rank_position(
+            state,
+            inline_target(state, body.position),
+            body,
+            request_id=new_request_id(),
+            today=today,
+            settings=settings,
+        )
+        return _answer(
+            outcome, principal, metrics, "rank_inline", {"body": body.model_dump(mode="json")}
+        )
+
+    return await respond_audited(rank, audit, compute)
 
 
 @router.get(
