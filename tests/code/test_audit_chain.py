@@ -291,12 +291,37 @@ for t in range(8):
     threading.Thread(target=write, args=(t,)).start()
 """
 
+# The same on one event loop, as the API answers: requests await their commit, no thread each.
+LOOP_WRITER = """
+import asyncio, sys, threading
+from tests.code.test_audit_chain import answer
+from serving.audit import AuditStore, answer_pending
+say = threading.Lock()  # the writer thread reports batches, the loop acknowledgements
+def tell(line):
+    with say:
+        sys.stdout.write(line + "\\n")
+        sys.stdout.flush()
+store = AuditStore(sys.argv[1], on_commit=lambda n: tell(f"batch {n}"))
+store.create_schema()
+async def write(t):
+    i = 0
+    while True:
+        await store.record_async(answer_pending(answer(f"crash-{t}-{i}")))
+        tell(f"ack crash-{t}-{i}")  # acknowledged: the answer would now be returned
+        i += 1
+async def main():
+    await asyncio.gather(*(write(t) for t in range(8)))
+asyncio.run(main())
+"""
 
-def test_a_writer_killed_mid_batch_loses_no_acknowledged_answer(url: str) -> None:
-    """Eight threads answer through one group-committing writer until it is killed: every
-    answer acknowledged before the kill is in the chain, and the chain verifies."""
+
+@pytest.mark.parametrize("script", [WRITER, LOOP_WRITER], ids=["threads", "event-loop"])
+def test_a_writer_killed_mid_batch_loses_no_acknowledged_answer(url: str, script: str) -> None:
+    """Eight threads (or eight requests on one event loop) answer through one group-committing
+    writer until it is killed: every answer acknowledged before the kill is in the chain, and
+    the chain verifies."""
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, url], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script, url], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     acked: list[str] = []
     batches: list[int] = []
