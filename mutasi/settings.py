@@ -83,9 +83,9 @@ class Settings(BaseSettings):
         4,
         ge=1,
         le=64,
-        description="Answers (rankings, recommendations, plans) computed at once; more wait on "
-        "the event loop. More threads than this mostly wait for the GIL and starve the audit "
-        "writer (docs/operations.md: 2 to 4 per core measured best on 2 cores).",
+        description="Rankings and recommendations computed at once; more wait on the event loop "
+        "(plans, which may take minutes, run in the general thread pool). More threads than "
+        "this mostly wait for the GIL and starve the audit writer (docs/operations.md).",
     )
     malloc_arena_max: int = Field(
         2,

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
+import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
@@ -58,6 +59,12 @@ async def get_compute_limiter(request: Request) -> CapacityLimiter:
     return limiter
 
 
+async def get_plan_limiter() -> CapacityLimiter:
+    """Where plans are computed: the thread pool's default limiter, not the compute threads
+    (one plan may take up to ``plan_time_limit`` seconds; rankings must not wait behind it)."""
+    return anyio.to_thread.current_default_thread_limiter()
+
+
 async def get_today(request: Request) -> date:
     """The decision date default (the app's clock, replaceable in tests)."""
     today: date = request.app.state.clock()
@@ -76,6 +83,7 @@ StateDep = Annotated[ServingState, Depends(get_state)]
 AuditDep = Annotated[AuditStore, Depends(get_audit)]
 MetricsDep = Annotated[ServingMetrics, Depends(get_metrics)]
 ComputeDep = Annotated[CapacityLimiter, Depends(get_compute_limiter)]
+PlanComputeDep = Annotated[CapacityLimiter, Depends(get_plan_limiter)]
 TodayDep = Annotated[date, Depends(get_today)]
 MonitorRunsDep = Annotated[MonitorRuns, Depends(get_monitor_runs)]
 

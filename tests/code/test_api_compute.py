@@ -92,3 +92,35 @@ def test_no_more_answers_are_computed_at_once_than_compute_threads(
         responses = _post_all(client, 6, _busy_position(client))
     assert [r.status_code for r in responses] == [200] * 6
     assert most[0] == 2
+
+
+def test_a_long_plan_does_not_take_the_compute_threads(
+    champion: Champion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan may solve for a minute: with one compute thread and a plan still solving,
+    rankings are answered meanwhile (plans run in the general thread pool)."""
+    from tests.code.test_api_plans import _body
+
+    solving, release = threading.Event(), threading.Event()
+
+    def slow_plan(*_args: Any, **_kwargs: Any) -> Any:
+        solving.set()
+        release.wait(30)
+        raise AssertionError("only the ranking matters here")
+
+    monkeypatch.setattr("serving.api.routes.plans.make_plan", slow_plan)
+    app = create_app(champion.settings(compute_threads=1), clock=lambda: champion.today)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        body = _body(client)
+        planner = threading.Thread(
+            target=lambda: client.post("/v1/plans", json=body, headers=headers(Role.HR_SYSTEM))
+        )
+        planner.start()
+        try:
+            assert solving.wait(30)
+            responses = _post_all(client, 2, _busy_position(client))
+            assert planner.is_alive(), "the rankings waited for the plan to end"
+            assert [r.status_code for r in responses] == [200, 200]
+        finally:
+            release.set()
+            planner.join(timeout=60)

@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from planning import PlanError
 from serving.api.deps import (
     AuditDep,
-    ComputeDep,
     MetricsDep,
     ParticipatingStateDep,
+    PlanComputeDep,
     RankerDep,
     SettingsDep,
     TodayDep,
@@ -57,7 +57,7 @@ async def create_plan(
     audit: AuditDep,
     metrics: MetricsDep,
     today: TodayDep,
-    compute: ComputeDep,
+    compute: PlanComputeDep,
 ) -> Response:
     """The plan that maximises predicted performance plus preference bonus plus the reduction
     of unit staffing shortages, moving each person at most once and keeping every unit's floor
