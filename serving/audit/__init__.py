@@ -79,6 +79,10 @@ def _sqlite_transactions(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get(_BEGIN, '')}")
 
 
+# What a failed append raises that becomes AuditWriteError (503); anything else propagates.
+_WRITE_ERRORS = (SQLAlchemyError, ValueError, AuditError)
+
+
 def answer_pending(answer: AnswerRecord) -> PendingRecord:
     """An answer as the writer chains it: its table row and its items' rows (plain work, done
     by the request's own thread before it waits)."""
@@ -214,7 +218,7 @@ class AuditStore(ParticipationLog):
         pending = answer_pending(answer)
         try:
             self._writer.append(pending)
-        except (SQLAlchemyError, ValueError, AuditError) as exc:
+        except _WRITE_ERRORS as exc:
             raise self._write_error(pending, exc) from exc
 
     async def record_async(self, pending: PendingRecord) -> None:
@@ -227,13 +231,10 @@ class AuditStore(ParticipationLog):
         try:
             await asyncio.wait_for(committed, self._writer.wait_seconds)
         except TimeoutError:
-            # It may still be committed later; it is never acknowledged, so nothing is lost.
-            error: BaseException = AuditError(
-                f"audit store {self.safe_url}: no commit within {self._writer.wait_seconds:.0f} s"
-            )
+            error = self._writer.overdue()
             raise self._write_error(pending, error) from error
         if pending.error is not None:
-            if not isinstance(pending.error, SQLAlchemyError | ValueError | AuditError):
+            if not isinstance(pending.error, _WRITE_ERRORS):
                 raise pending.error
             raise self._write_error(pending, pending.error) from pending.error
 

@@ -78,14 +78,18 @@ class GroupCommitWriter:
         """Queue a record and wait until it is committed; raise what failed it otherwise."""
         self.submit(record)
         if not record.done.wait(self.wait_seconds):
-            # It may still be committed later; it is never acknowledged, so nothing is lost.
-            raise AuditError(
-                f"audit store {self.describe}: no commit within {self.wait_seconds:.0f} s"
-            )
+            raise self.overdue()
         if record.error is not None:
             raise record.error
         assert record.link is not None
         return record.link
+
+    def overdue(self) -> AuditError:
+        """What a request gets that waited ``wait_seconds`` for its commit in vain."""
+        # It may still be committed later; it is never acknowledged, so nothing is lost.
+        return AuditError(
+            f"audit store {self.describe}: no commit within {self.wait_seconds:.0f} s"
+        )
 
     def _ensure_running(self) -> None:
         """Start the thread on first use, and again in a forked child (threads do not fork)."""

@@ -270,10 +270,12 @@ def test_concurrent_appends_from_threads_and_stores_keep_one_chain(url: str) -> 
     second.dispose()
 
 
-WRITER = """
-import sys, threading
+# A writer process under load: it reports each committed batch and each acknowledged answer
+# (the writer thread and the answering threads or loop both print: one lock for stdout).
+_REPORTING_STORE = """
+import asyncio, sys, threading
 from tests.code.test_audit_chain import answer
-from serving.audit import AuditStore
+from serving.audit import AuditStore, answer_pending
 say = threading.Lock()
 def tell(line):
     with say:
@@ -281,6 +283,11 @@ def tell(line):
         sys.stdout.flush()
 store = AuditStore(sys.argv[1], on_commit=lambda n: tell(f"batch {n}"))
 store.create_schema()
+"""
+
+WRITER = (
+    _REPORTING_STORE
+    + """
 def write(t):
     i = 0
     while True:
@@ -290,19 +297,12 @@ def write(t):
 for t in range(8):
     threading.Thread(target=write, args=(t,)).start()
 """
+)
 
 # The same on one event loop, as the API answers: requests await their commit, no thread each.
-LOOP_WRITER = """
-import asyncio, sys, threading
-from tests.code.test_audit_chain import answer
-from serving.audit import AuditStore, answer_pending
-say = threading.Lock()  # the writer thread reports batches, the loop acknowledgements
-def tell(line):
-    with say:
-        sys.stdout.write(line + "\\n")
-        sys.stdout.flush()
-store = AuditStore(sys.argv[1], on_commit=lambda n: tell(f"batch {n}"))
-store.create_schema()
+LOOP_WRITER = (
+    _REPORTING_STORE
+    + """
 async def write(t):
     i = 0
     while True:
@@ -313,6 +313,7 @@ async def main():
     await asyncio.gather(*(write(t) for t in range(8)))
 asyncio.run(main())
 """
+)
 
 
 @pytest.mark.parametrize("script", [WRITER, LOOP_WRITER], ids=["threads", "event-loop"])
